@@ -1,0 +1,38 @@
+/**
+ * @module The agent step behind one interface. The daemon hands a run to an AgentRunner and learns
+ * only how it ended; replies travel separately, as files in the group's IPC directory.
+ */
+import type { Group } from '../domain.ts';
+
+export type AgentRunRequest = {
+  runId: number;
+  group: Group;
+  kind: 'chat' | 'task';
+  /** The conversation (or the task's instruction) the agent is asked to act on. */
+  prompt: string;
+  /** The chat that replies go to by default. */
+  chatJid: string;
+  /** The group's Kimi session to resume; absent for a new session or an isolated task. */
+  sessionId?: string;
+  /** `data/ipc/<folder>`: the agent writes replies to messages/ and reads follow-ups from input/. */
+  ipcDir: string;
+  /** Aborted when the run must stop now (hard timeout, shutdown). */
+  signal: AbortSignal;
+};
+
+export type AgentFailureKind = 'unavailable' | 'crashed' | 'timeout' | 'auth-expired' | 'provider' | 'config';
+
+export type AgentFailure = {
+  kind: AgentFailureKind;
+  /** One sentence for the person in the chat: what went wrong and what happens or what to do next. */
+  message: string;
+  /** Worth trying again soon (a crash, Docker or the provider briefly unavailable). */
+  retryable: boolean;
+};
+
+export type AgentRunResult = { ok: true; sessionId?: string } | { ok: false; failure: AgentFailure };
+
+export interface AgentRunner {
+  /** Runs the agent until it exits (after its idle time or a close request) and says how it ended. */
+  run(req: AgentRunRequest): Promise<AgentRunResult>;
+}

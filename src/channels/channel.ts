@@ -1,0 +1,29 @@
+/** @module The one interface every chat channel (WhatsApp, the local terminal) implements. */
+import type { InboundMessage } from '../domain.ts';
+
+/** A send the channel could not confirm; the outbox keeps the reply and tries again later. */
+export class ChannelUnavailable extends Error {
+  override name = 'ChannelUnavailable';
+}
+
+export type ChannelEvents = {
+  /** A new message; the router must have stored it before the returned promise resolves. */
+  onMessage: (msg: InboundMessage) => Promise<void>;
+  /** The channel (re)connected: pending replies for its chats may go out now. */
+  onReady: () => void;
+};
+
+export interface Channel {
+  readonly name: string;
+  /** Whether this channel delivers to `chatJid`. */
+  owns(chatJid: string): boolean;
+  /**
+   * Delivers `text` and resolves only once the other side accepted it. `key` is stable across
+   * retries of the same reply, so a channel that can de-duplicate does.
+   */
+  send(chatJid: string, text: string, key: string): Promise<void>;
+  /** The assistant is working on an answer for this chat (typing indicator); best effort. */
+  setTyping?(chatJid: string, typing: boolean): void;
+  start(events: ChannelEvents): Promise<void>;
+  stop(): Promise<void>;
+}

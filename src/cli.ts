@@ -1,0 +1,146 @@
+#!/usr/bin/env node
+/** @module The `nanokimi` command: start the daemon, chat with it from a terminal, manage groups and tasks. */
+import path from 'node:path';
+import readline from 'node:readline';
+import { parseArgs } from 'node:util';
+import dotenv from 'dotenv';
+import { ConfigError, loadConfig, type Config } from './config.ts';
+import { connectChat } from './channels/local/client.ts';
+import { startDaemon } from './daemon.ts';
+import { NanoKimiError } from './errors.ts';
+import { registerGroup, RegistrationError } from './groups/register.ts';
+import { createLogger } from './logger.ts';
+import { openDb } from './store/db.ts';
+import { createStores } from './store/stores.ts';
+import { createUnbuiltAgentRunner } from './agent/unbuilt-runner.ts';
+
+const projectRoot = path.resolve(import.meta.dirname, '..');
+
+const usage = `Usage: nanokimi <command> [options]
+
+Commands:
+  start                         run the daemon in the foreground (the systemd unit runs this)
+  chat [--group main] [--name NAME]
+                                talk to the running daemon from this terminal
+  groups                        list registered groups and the group chats seen so far
+  groups register --jid JID --name NAME --folder FOLDER [--no-trigger]
+                                register a chat as a group
+  tasks                         list scheduled tasks
+
+Configuration is read from the environment and ${path.join(projectRoot, '.env')}.`;
+
+function config(): Config {
+  dotenv.config({ path: path.join(projectRoot, '.env'), quiet: true });
+  try {
+    return loadConfig(process.env, projectRoot);
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      throw new NanoKimiError('config', `configuration is not valid:\n${err.message}`,
+        `fix the value in ${path.join(projectRoot, '.env')} or the environment; .env.example describes every key`);
+    }
+    throw err;
+  }
+}
+
+async function start(): Promise<void> {
+  const cfg = config();
+  const log = createLogger({ level: cfg.logLevel });
+  const daemon = await startDaemon({ config: cfg, log, agent: createUnbuiltAgentRunner() });
+  const shutdown = (signal: string) => {
+    log.info({ signal }, 'Signal received');
+    // A second signal, or a shutdown that hangs, must not keep the process alive forever.
+    setTimeout(() => process.exit(1), 15_000).unref();
+    void daemon.stop().then(() => process.exit(0));
+  };
+  process.once('SIGTERM', () => shutdown('SIGTERM'));
+  process.once('SIGINT', () => shutdown('SIGINT'));
+}
+
+async function chat(args: string[]): Promise<void> {
+  const { values } = parseArgs({ args, options: { group: { type: 'string', default: 'main' }, name: { type: 'string' } } });
+  const cfg = config();
+  const rl = readline.createInterface({ input: process.stdin, output: process.stdout, terminal: process.stdin.isTTY });
+  let assistant = cfg.assistantName;
+  const client = connectChat({
+    socketPath: cfg.socketPath, group: values.group!, name: values.name ?? process.env.USER ?? 'you', reconnect: true,
+    onConnected: (name) => { assistant = name; console.error(`Connected to group "${values.group}". Type a message; Ctrl-D to leave.`); },
+    onDisconnected: () => console.error('(daemon went away; reconnecting…)'),
+    onReply: (text) => { console.log(`${assistant}: ${text}`); },
+    onError: (message, fatal) => { console.error(`nanokimi: ${message}`); if (fatal) process.exit(1); },
+  });
+  rl.on('line', (line) => { if (line.trim()) client.send(line); });
+  rl.on('close', () => {
+    // Leave only once everything typed has reached the daemon's database.
+    const wait = setInterval(() => { if (client.unstored() === 0) { clearInterval(wait); client.close(); } }, 50);
+  });
+}
+
+function groups(args: string[]): void {
+  const cfg = config();
+  const stores = createStores(openDb(cfg.dbPath));
+  try {
+    if (args[0] === 'register') {
+      const { values } = parseArgs({ args: args.slice(1), options: {
+        jid: { type: 'string' }, name: { type: 'string' }, folder: { type: 'string' }, 'no-trigger': { type: 'boolean' } } });
+      if (!values.jid || !values.name || !values.folder) {
+        throw new NanoKimiError('usage', 'groups register needs --jid, --name and --folder', 'run `nanokimi groups` to see the chats and their JIDs');
+      }
+      try {
+        const g = registerGroup({ groups: stores.groups, groupsDir: cfg.groupsDir, assistantName: cfg.assistantName },
+          { jid: values.jid, name: values.name, folder: values.folder, requiresTrigger: !values['no-trigger'] });
+        console.log(`Registered "${g.name}" as groups/${g.folder} (${g.requiresTrigger ? `answers when someone writes ${g.trigger}` : 'answers every message'}).`);
+      } catch (err) {
+        if (err instanceof RegistrationError) throw new NanoKimiError('register', err.message);
+        throw err;
+      }
+      return;
+    }
+    console.log('Registered groups:');
+    for (const g of stores.groups.list()) {
+      console.log(`  ${g.folder.padEnd(20)} ${g.jid.padEnd(32)} ${g.name}${g.isMain ? ' (main)' : ''}`);
+    }
+    const unregistered = stores.groups.groupChats().filter((c) => !c.folder);
+    if (unregistered.length) {
+      console.log('\nGroup chats seen but not registered:');
+      for (const c of unregistered) console.log(`  ${c.jid.padEnd(32)} ${c.name}`);
+    }
+  } finally {
+    stores.db.close();
+  }
+}
+
+function tasks(): void {
+  const cfg = config();
+  const stores = createStores(openDb(cfg.dbPath));
+  try {
+    const all = stores.tasks.listAll();
+    if (all.length === 0) console.log('No scheduled tasks.');
+    for (const t of all) {
+      const next = t.nextRunAt ? new Date(t.nextRunAt).toISOString() : '-';
+      console.log(`${t.id}  ${t.groupFolder.padEnd(16)} ${t.status.padEnd(9)} ${t.schedule.kind} ${t.schedule.value}  next: ${next}\n    ${t.prompt.slice(0, 100)}`);
+    }
+  } finally {
+    stores.db.close();
+  }
+}
+
+async function main(argv: string[]): Promise<void> {
+  const [command, ...rest] = argv;
+  switch (command) {
+    case 'start': return start();
+    case 'chat': return chat(rest);
+    case 'groups': return groups(rest);
+    case 'tasks': return tasks();
+    case undefined: case 'help': case '--help': case '-h': console.log(usage); return;
+    default: throw new NanoKimiError('usage', `unknown command "${command}"`, 'run `nanokimi help` for the list');
+  }
+}
+
+main(process.argv.slice(2)).catch((err: unknown) => {
+  if (err instanceof NanoKimiError) {
+    console.error(`nanokimi: ${err.message}${err.hint ? `\n  fix: ${err.hint}` : ''}`);
+    process.exit(err.code === 'config' ? 78 : 1);
+  }
+  console.error(err);
+  process.exit(1);
+});

@@ -1,0 +1,116 @@
+/** @module Reads the environment (and `.env`) into one validated, frozen Config. */
+import path from 'node:path';
+import { z } from 'zod';
+
+/** Log levels pino understands; `silent` turns logging off (tests). */
+const logLevels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+function isTimeZone(tz: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: tz });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const int = (min: number, max: number) => {
+  const expected = `a whole number from ${min} to ${max}`;
+  return z.coerce.number({ error: expected }).int(expected).min(min, expected).max(max, expected);
+};
+
+/**
+ * Every key NanoKimi reads from its environment. This schema is the single source:
+ * `.env.example` is checked against it by a test, and each key has exactly one reader.
+ */
+export const envSchema = z.object({
+  ASSISTANT_NAME: z.string().regex(/^[A-Za-z][A-Za-z0-9_-]{0,31}$/, 'a single word of letters, digits, _ or - (e.g. Kai)')
+    .default('Kai')
+    .describe('The name people write after @ to wake the assistant, and the name it answers as.'),
+  TZ: z.string().refine(isTimeZone, 'an IANA time zone such as Europe/Madrid or UTC')
+    .default(Intl.DateTimeFormat().resolvedOptions().timeZone)
+    .describe('Time zone for scheduled tasks and the times shown to the agent (default: the system\'s).'),
+  MAX_CONCURRENT_CONTAINERS: int(1, 64).default(3)
+    .describe('How many agent containers may run at once across all groups.'),
+  CONTAINER_IMAGE: z.string().regex(/^[a-z0-9][a-z0-9._\/:@-]*$/, 'a Docker image reference such as nanokimi-agent:latest')
+    .default('nanokimi-agent:latest')
+    .describe('The agent image that each group\'s container runs.'),
+  AGENT_TIMEOUT_SECONDS: int(10, 86_400).default(1800)
+    .describe('Hard limit for one agent run; the run is stopped and retried when it passes.'),
+  AGENT_IDLE_SECONDS: int(1, 86_400).default(300)
+    .describe('How long a group\'s agent stays alive waiting for follow-up messages after its last reply.'),
+  AGENT_MAX_ATTEMPTS: int(1, 10).default(3)
+    .describe('Attempts per batch of messages before the chat is told that the agent failed.'),
+  MAX_PROMPT_CHARS: int(1000, 1_000_000).default(40_000)
+    .describe('Cap on the size of the conversation handed to the agent; older messages beyond it are summarised as omitted.'),
+  LOG_LEVEL: z.enum(logLevels, { error: `one of ${logLevels.join(', ')}` }).default('info')
+    .describe('How much to log: fatal, error, warn, info, debug, trace or silent.'),
+  DATA_DIR: z.string().min(1).default('data')
+    .describe('Runtime state: database, IPC, sessions, tokens. Relative paths are resolved from the project root.'),
+  GROUPS_DIR: z.string().min(1).default('groups')
+    .describe('One folder per group (its KIMI.md and files). Relative paths are resolved from the project root.'),
+});
+
+export type EnvKey = keyof typeof envSchema.shape;
+
+export type Config = Readonly<{
+  assistantName: string;
+  timeZone: string;
+  maxConcurrentContainers: number;
+  containerImage: string;
+  agentTimeoutMs: number;
+  agentIdleMs: number;
+  agentMaxAttempts: number;
+  maxPromptChars: number;
+  logLevel: (typeof logLevels)[number];
+  projectRoot: string;
+  dataDir: string;
+  groupsDir: string;
+  /** Derived paths, so no module joins them by hand. */
+  dbPath: string;
+  ipcDir: string;
+  socketPath: string;
+}>;
+
+/** A configuration value that cannot be used; the message names key, value and expected form. */
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+/**
+ * Validates `env` (usually `process.env` after dotenv) into a frozen Config.
+ * Throws ConfigError with one line per bad key.
+ */
+export function loadConfig(env: Record<string, string | undefined>, projectRoot: string): Config {
+  // Empty strings mean "unset" so that `KEY=` in .env falls back to the default.
+  const present = Object.fromEntries(
+    Object.keys(envSchema.shape).map((k) => [k, env[k] === '' ? undefined : env[k]]),
+  );
+  const parsed = envSchema.safeParse(present);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((issue) => {
+      const key = String(issue.path[0]);
+      return `${key}=${JSON.stringify(present[key] ?? '')} is not valid: expected ${issue.message}`;
+    });
+    throw new ConfigError(lines.join('\n'));
+  }
+  const e = parsed.data;
+  const dataDir = path.resolve(projectRoot, e.DATA_DIR);
+  return Object.freeze({
+    assistantName: e.ASSISTANT_NAME,
+    timeZone: e.TZ,
+    maxConcurrentContainers: e.MAX_CONCURRENT_CONTAINERS,
+    containerImage: e.CONTAINER_IMAGE,
+    agentTimeoutMs: e.AGENT_TIMEOUT_SECONDS * 1000,
+    agentIdleMs: e.AGENT_IDLE_SECONDS * 1000,
+    agentMaxAttempts: e.AGENT_MAX_ATTEMPTS,
+    maxPromptChars: e.MAX_PROMPT_CHARS,
+    logLevel: e.LOG_LEVEL,
+    projectRoot,
+    dataDir,
+    groupsDir: path.resolve(projectRoot, e.GROUPS_DIR),
+    dbPath: path.join(dataDir, 'nanokimi.db'),
+    ipcDir: path.join(dataDir, 'ipc'),
+    socketPath: path.join(dataDir, 'nanokimi.sock'),
+  });
+}

@@ -1,0 +1,134 @@
+/**
+ * @module The composition root: builds every module, wires them together and owns shutdown.
+ * Nothing else constructs collaborators; the agent step and extra channels come in as arguments.
+ */
+import fs from 'node:fs';
+import type { AgentFailure, AgentRunner } from './agent/agent-runner.ts';
+import type { Channel } from './channels/channel.ts';
+import { createLocalChannel } from './channels/local/server.ts';
+import type { Config } from './config.ts';
+import { localJid } from './domain.ts';
+import { registerGroup, type NewGroup } from './groups/register.ts';
+import { createIpcProcessor } from './ipc/processor.ts';
+import { startIpcWatcher, type IpcWatcher } from './ipc/watcher.ts';
+import type { Logger } from './logger.ts';
+import { startOutboxSender } from './outbox/sender.ts';
+import { createGroupQueue } from './router/group-queue.ts';
+import { createGroupWorker } from './router/group-worker.ts';
+import { createRouter } from './router/router.ts';
+import { startScheduler } from './scheduler/scheduler.ts';
+import { openDb } from './store/db.ts';
+import { createStores, type Stores } from './store/stores.ts';
+
+export type DaemonDeps = {
+  config: Config;
+  agent: AgentRunner;
+  log: Logger;
+  /** Channels besides the local one (WhatsApp). */
+  channels?: Channel[];
+};
+
+export type Daemon = { stores: Stores; stop(): Promise<void> };
+
+/** The main group exists from the first start, so `nanokimi chat` works before WhatsApp is linked. */
+function ensureMainGroup(stores: Stores, register: (g: NewGroup) => void): void {
+  if (stores.groups.list().some((g) => g.isMain)) return;
+  register({ jid: localJid('main'), name: 'Main', folder: 'main', isMain: true });
+}
+
+export async function startDaemon(deps: DaemonDeps): Promise<Daemon> {
+  const { config, log } = deps;
+  fs.mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
+  fs.mkdirSync(config.groupsDir, { recursive: true });
+  const stores = createStores(openDb(config.dbPath));
+  const { groups, messages, outbox, runs, tasks } = stores;
+
+  // Declared early: registration (even of main, below) starts watching the new group's IPC directory.
+  let watcher: IpcWatcher | undefined;
+  let scheduler: ReturnType<typeof startScheduler> | undefined;
+  const register = (g: NewGroup) => {
+    const group = registerGroup({ groups, groupsDir: config.groupsDir, assistantName: config.assistantName }, g);
+    watcher?.add(group.folder);
+    log.info({ group: group.folder, jid: group.jid }, 'Group registered');
+    return group;
+  };
+  ensureMainGroup(stores, register);
+
+  const local = createLocalChannel({ socketPath: config.socketPath, assistantName: config.assistantName,
+    groupExists: (f) => groups.get(f) !== undefined, log });
+  const channels: Channel[] = [local, ...(deps.channels ?? [])];
+  const sender = startOutboxSender({ outbox, channels, log });
+
+  /** A message from NanoKimi itself (not the agent) to a chat, through the outbox like any reply. */
+  const notify = (folder: string, chatJid: string, text: string, key: string) => {
+    if (outbox.add({ sourceKey: key, groupFolder: folder, chatJid, text, runId: null })) sender.wake(chatJid);
+  };
+
+  const worker = createGroupWorker({
+    groups, messages, runs, tasks, agent: deps.agent, ipcDir: config.ipcDir, timeZone: config.timeZone,
+    maxPromptChars: config.maxPromptChars, idleMs: config.agentIdleMs, timeoutMs: config.agentTimeoutMs,
+    drainIpc: async (folder) => watcher?.drain(folder),
+    setTyping: (jid, on) => channels.find((c) => c.owns(jid))?.setTyping?.(jid, on),
+    notify, log,
+  });
+
+  const queue = createGroupQueue({
+    maxConcurrent: config.maxConcurrentContainers, maxAttempts: config.agentMaxAttempts,
+    work: (folder) => worker.work(folder), log,
+    onGiveUp: (folder: string, failure: AgentFailure) => {
+      const group = groups.get(folder);
+      if (!group) return;
+      const waiting = messages.after(folder, groups.cursor(folder)).findLast((m) => m.triggers);
+      notify(folder, waiting?.chatJid ?? group.jid,
+        `${config.assistantName} could not answer: ${failure.message} Your message is kept; it will be tried again with your next message.`,
+        `give-up/${folder}/${waiting?.seq ?? Date.now()}`);
+    },
+  });
+
+  const router = createRouter({ groups, messages, queue, worker, log });
+  const processor = createIpcProcessor({
+    db: stores.db, groups, outbox, runs, tasks, timeZone: config.timeZone, now: Date.now, register,
+    unconsumedInputFrom: (folder) => worker.unconsumedInputFrom(folder),
+    onReply: (folder, chatJid) => { worker.noteOutput(folder); sender.wake(chatJid); },
+    onTasksChanged: () => scheduler?.wake(),
+  });
+  watcher = startIpcWatcher({ ipcDir: config.ipcDir, folders: () => groups.list().map((g) => g.folder),
+    process: processor, log });
+
+  // Replies a previous process left on disk belong to its runs: take them in before closing those runs.
+  await watcher.drainAll();
+  const interrupted = runs.interruptAll();
+  if (interrupted > 0) log.warn({ runs: interrupted }, 'Runs interrupted by the last shutdown; unanswered messages will be retried');
+
+  for (const c of channels) {
+    await c.start({ onMessage: (m) => router.handle(m), onReady: () => sender.wake() });
+  }
+  router.recover();
+  sender.wake();
+  scheduler = startScheduler({
+    tasks, timeZone: config.timeZone, log,
+    onDue: (task) => { worker.queueTask(task); queue.notify(task.groupFolder); },
+  });
+  log.info({ assistant: config.assistantName, groups: groups.list().length }, 'NanoKimi is running');
+
+  let stopping: Promise<void> | undefined;
+  return {
+    stores,
+    stop() {
+      stopping ??= (async () => {
+        log.info('Shutting down');
+        scheduler?.stop();
+        scheduler = undefined;
+        worker.abortAll();
+        await queue.stop();
+        await sender.flush(3000);
+        sender.stop();
+        await watcher.stop();
+        for (const c of channels) await c.stop();
+        stores.db.close();
+        log.info('Stopped');
+      })();
+      return stopping;
+    },
+  };
+}

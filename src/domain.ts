@@ -1,0 +1,61 @@
+/** @module The data shapes shared across modules: messages, groups, replies. No behaviour here. */
+
+/** A message as a channel hands it to the router, before it is stored. */
+export type InboundMessage = {
+  chatJid: string;
+  /** The channel's own id for the message; (chatJid, id) is unique and used to drop duplicates. */
+  id: string;
+  senderId: string;
+  senderName: string;
+  text: string;
+  /** Milliseconds since the epoch, as the channel reports it. */
+  sentAt: number;
+  /** Set by the channel when the message mentions the assistant natively (e.g. WhatsApp's @ picker). */
+  mentionsAssistant?: boolean;
+  /** Set by the channel when the message replies to one of the assistant's messages. */
+  repliesToAssistant?: boolean;
+  chatName?: string;
+  isGroupChat?: boolean;
+};
+
+export type StoredMessage = {
+  seq: number;
+  chatJid: string;
+  groupFolder: string | null;
+  msgId: string;
+  senderId: string;
+  senderName: string;
+  text: string;
+  sentAt: number;
+  triggers: boolean;
+};
+
+export type ContainerSettings = {
+  memoryMb?: number;
+  cpus?: number;
+  pids?: number;
+};
+
+export type Group = {
+  folder: string;
+  jid: string;
+  name: string;
+  /** The word that wakes the assistant in this group, e.g. "@Kai". */
+  trigger: string;
+  requiresTrigger: boolean;
+  isMain: boolean;
+  container: ContainerSettings;
+  createdAt: number;
+};
+
+export type OutboxRow = {
+  id: number;
+  groupFolder: string;
+  chatJid: string;
+  text: string;
+  attempts: number;
+};
+
+/** The local channel addresses a group by folder; its chat id lives in its own namespace. */
+export const LOCAL_JID_PREFIX = 'local:';
+export const localJid = (folder: string) => `${LOCAL_JID_PREFIX}${folder}`;

@@ -1,0 +1,27 @@
+/** @module Writes a file so that a watcher never sees it half-written: temp name, fsync, rename. */
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { randomBytes } from 'node:crypto';
+
+/** A name that sorts by creation time and never collides: `<ms>-<random>.json`. */
+export function uniqueFileName(now = Date.now()): string {
+  return `${String(now).padStart(14, '0')}-${randomBytes(6).toString('hex')}.json`;
+}
+
+export async function writeFileAtomic(dir: string, name: string, content: string): Promise<string> {
+  const final = path.join(dir, name);
+  const tmp = path.join(dir, `.${name}.tmp`);
+  const handle = await fs.open(tmp, 'w', 0o600);
+  try {
+    await handle.writeFile(content);
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+  await fs.rename(tmp, final);
+  return final;
+}
+
+export async function writeJsonAtomic(dir: string, value: unknown, name = uniqueFileName()): Promise<string> {
+  return writeFileAtomic(dir, name, JSON.stringify(value));
+}

@@ -1,0 +1,123 @@
+/**
+ * @module What the host does with one IPC file: parse, validate against the protocol, authorize by
+ * the directory it came from, then act. Every action is idempotent per file, so a file processed
+ * twice (a crash between acting and deleting it) has no second effect.
+ */
+import { createHash } from 'node:crypto';
+import type { Db } from '../store/db.ts';
+import type { Group } from '../domain.ts';
+import type { createGroupStore } from '../store/groups.ts';
+import type { createOutboxStore } from '../store/outbox.ts';
+import type { createRunStore } from '../store/runs.ts';
+import type { createTaskStore } from '../store/tasks.ts';
+import type { NewGroup } from '../groups/register.ts';
+import { validateSchedule } from '../scheduler/next-run.ts';
+import { resumeNextRun } from '../scheduler/scheduler.ts';
+import { authorize, explain, type Action, type IpcRequest } from './authorize.ts';
+import { messageFileSchema, taskFileSchema, type MessageFile, type TaskFile } from './protocol.ts';
+import type { IpcProcessor, IpcSource, ProcessResult } from './watcher.ts';
+
+export type IpcProcessorDeps = {
+  db: Db;
+  groups: ReturnType<typeof createGroupStore>;
+  outbox: ReturnType<typeof createOutboxStore>;
+  runs: ReturnType<typeof createRunStore>;
+  tasks: ReturnType<typeof createTaskStore>;
+  timeZone: string;
+  now: () => number;
+  register: (g: NewGroup) => Group;
+  /** The oldest message seq the group's agent has been sent but not yet picked up, if any. */
+  unconsumedInputFrom: (folder: string) => Promise<number | null>;
+  onReply: (folder: string, chatJid: string) => void;
+  onTasksChanged: () => void;
+};
+
+function parse(source: IpcSource, content: string): { ok: true; req: IpcRequest } | { ok: false; reason: string } {
+  let json: unknown;
+  try {
+    json = JSON.parse(content);
+  } catch (err) {
+    return { ok: false, reason: `not valid JSON: ${(err as Error).message}` };
+  }
+  const schema = source === 'messages' ? messageFileSchema : taskFileSchema;
+  const parsed = schema.safeParse(json);
+  if (!parsed.success) {
+    const detail = parsed.error.issues.map((i) => `${i.path.join('.') || '(file)'}: ${i.message}`).join('; ');
+    return { ok: false, reason: `does not match the ${source} schema: ${detail}` };
+  }
+  return { ok: true, req: source === 'messages'
+    ? { kind: 'message', file: parsed.data as MessageFile }
+    : { kind: 'task', file: parsed.data as TaskFile } };
+}
+
+export function createIpcProcessor(deps: IpcProcessorDeps): IpcProcessor {
+  async function act(source: Group, action: Action, sourceKey: string): Promise<ProcessResult> {
+    switch (action.kind) {
+      case 'send': {
+        const run = deps.runs.latestOpen(source.folder);
+        const pending = run?.kind === 'chat' ? await deps.unconsumedInputFrom(source.folder) : null;
+        const added = deps.db.transaction(() => {
+          const fresh = deps.outbox.add({ sourceKey, groupFolder: source.folder, chatJid: action.chatJid,
+            text: action.text, runId: run?.id ?? null });
+          // A reply answers what the agent had been given; in the same transaction, so a crash can
+          // neither lose the reply nor answer those messages again.
+          if (fresh && run?.kind === 'chat' && run.deliveredSeq !== null) {
+            const answered = pending === null ? run.deliveredSeq : Math.min(run.deliveredSeq, pending - 1);
+            deps.groups.advanceCursor(source.folder, answered);
+          }
+          return fresh;
+        })();
+        if (added) deps.onReply(source.folder, action.chatJid);
+        return { ok: true };
+      }
+      case 'schedule': {
+        // The id derives from the file, so processing the same file again finds the task it made.
+        const id = `task-${createHash('sha256').update(sourceKey).digest('hex').slice(0, 10)}`;
+        if (deps.tasks.get(id)) return { ok: true };
+        const now = deps.now();
+        const first = validateSchedule(action.file.schedule, now, deps.timeZone);
+        if (!first.ok) return { ok: false, reason: first.error.message };
+        deps.tasks.add({
+          id, groupFolder: action.groupFolder, chatJid: action.chatJid,
+          prompt: action.file.prompt, schedule: action.file.schedule, contextMode: action.file.contextMode,
+          status: 'active', nextRunAt: first.firstRun, createdAt: now,
+        });
+        deps.onTasksChanged();
+        return { ok: true };
+      }
+      case 'set-task-status': {
+        const task = deps.tasks.get(action.taskId);
+        if (!task || task.status === 'done' || task.status === 'cancelled') {
+          return { ok: false, reason: `task ${action.taskId} has ended (${task?.status ?? 'missing'}) and cannot be changed` };
+        }
+        deps.db.transaction(() => {
+          deps.tasks.setStatus(action.taskId, action.status);
+          // A resumed task starts from now instead of firing for every slot it missed while paused.
+          if (action.status === 'active') deps.tasks.setNextRun(action.taskId, resumeNextRun(task, deps.now(), deps.timeZone));
+        })();
+        deps.onTasksChanged();
+        return { ok: true };
+      }
+      case 'register': {
+        deps.register({ jid: action.file.jid, name: action.file.name, folder: action.file.folder,
+          requiresTrigger: action.file.requiresTrigger });
+        return { ok: true };
+      }
+    }
+  }
+
+  return async (folder, source, fileName, content) => {
+    const group = deps.groups.get(folder);
+    if (!group) return { ok: false, reason: `no registered group has the folder "${folder}"` };
+    const parsed = parse(source, content);
+    if (!parsed.ok) return parsed;
+    const run = deps.runs.latestOpen(folder);
+    const decision = authorize(group, parsed.req, {
+      groups: deps.groups.list(),
+      taskOwner: (id) => deps.tasks.get(id)?.groupFolder,
+      defaultChat: run?.chatJid ?? group.jid,
+    });
+    if (!decision.ok) return { ok: false, reason: explain(decision.why) };
+    return act(group, decision.action, `${folder}/${source}/${fileName}`);
+  };
+}

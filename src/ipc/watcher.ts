@@ -1,0 +1,141 @@
+/**
+ * @module Watches every group's `messages/` and `tasks/` directories (inotify through fs.watch, plus
+ * a slow rescan in case an event is missed) and hands each finished file to a processor. Files the
+ * processor refuses are moved to `errors/` with a `.reason` file; the watcher itself never stops.
+ */
+import fs from 'node:fs';
+import fsp from 'node:fs/promises';
+import path from 'node:path';
+import type { Logger } from '../logger.ts';
+import { MAX_IPC_FILE_BYTES, ipcDirNames } from './protocol.ts';
+
+export type IpcSource = 'messages' | 'tasks';
+export type ProcessResult = { ok: true } | { ok: false; reason: string };
+export type IpcProcessor = (folder: string, source: IpcSource, fileName: string, content: string) => Promise<ProcessResult>;
+
+export type IpcWatcherDeps = {
+  ipcDir: string;
+  folders: () => readonly string[];
+  process: IpcProcessor;
+  log: Logger;
+  rescanMs?: number;
+};
+
+export type IpcWatcher = {
+  /** Processes everything waiting for this group now; resolves when its directories are empty. */
+  drain(folder: string): Promise<void>;
+  drainAll(): Promise<void>;
+  /** Starts watching a group registered after start-up. */
+  add(folder: string): void;
+  stop(): Promise<void>;
+};
+
+const sources: readonly IpcSource[] = ['messages', 'tasks'];
+
+/** Creates `data/ipc/<folder>/{messages,tasks,input,errors}`. */
+export function ensureIpcDirs(ipcDir: string, folder: string): string {
+  const root = path.join(ipcDir, folder);
+  for (const d of ipcDirNames) fs.mkdirSync(path.join(root, d), { recursive: true, mode: 0o700 });
+  return root;
+}
+
+export function startIpcWatcher(deps: IpcWatcherDeps): IpcWatcher {
+  const watchers = new Map<string, fs.FSWatcher[]>();
+  // One scan per directory at a time; a request during a scan runs one more scan after it.
+  const running = new Map<string, Promise<void>>();
+  const again = new Set<string>();
+  let stopped = false;
+
+  async function quarantine(dir: string, name: string, reason: string): Promise<void> {
+    const errors = path.join(dir, '..', 'errors');
+    await fsp.mkdir(errors, { recursive: true });
+    await fsp.writeFile(path.join(errors, `${name}.reason`), `${reason}\n`);
+    await fsp.rename(path.join(dir, name), path.join(errors, name)).catch(async () => {
+      await fsp.rm(path.join(dir, name), { force: true, recursive: true });
+    });
+  }
+
+  async function handle(folder: string, source: IpcSource, dir: string, name: string): Promise<void> {
+    const file = path.join(dir, name);
+    const stat = await fsp.lstat(file).catch(() => undefined);
+    if (!stat) return; // processed by an earlier scan
+    let verdict: ProcessResult;
+    if (!stat.isFile()) verdict = { ok: false, reason: 'not a regular file (symbolic links and directories are refused)' };
+    else if (stat.size > MAX_IPC_FILE_BYTES) verdict = { ok: false, reason: `file is ${stat.size} bytes; the limit is ${MAX_IPC_FILE_BYTES}` };
+    else {
+      const content = await fsp.readFile(file, 'utf8');
+      verdict = await deps.process(folder, source, name, content).catch((err: unknown) =>
+        ({ ok: false as const, reason: `internal error while processing: ${String(err)}` }));
+    }
+    if (verdict.ok) {
+      await fsp.rm(file, { force: true });
+    } else {
+      deps.log.warn({ group: folder, source, file: name, reason: verdict.reason }, 'IPC file refused; moved to errors/');
+      await quarantine(dir, name, verdict.reason);
+    }
+  }
+
+  async function scanOnce(folder: string, source: IpcSource): Promise<void> {
+    const dir = path.join(deps.ipcDir, folder, source);
+    const names = await fsp.readdir(dir).catch(() => [] as string[]);
+    // Temp files (dot-prefixed) are still being written; sorted names keep a group's replies in order.
+    for (const name of names.filter((n) => !n.startsWith('.')).sort()) {
+      await handle(folder, source, dir, name).catch((err: unknown) =>
+        deps.log.error({ err, group: folder, file: name }, 'IPC file could not be handled; will retry on rescan'));
+    }
+  }
+
+  function scan(folder: string, source: IpcSource): Promise<void> {
+    const key = `${folder}/${source}`;
+    const current = running.get(key);
+    if (current) {
+      again.add(key);
+      return current.then(() => running.get(key));
+    }
+    const p = (async () => {
+      do {
+        again.delete(key);
+        await scanOnce(folder, source);
+      } while (again.has(key) && !stopped);
+      running.delete(key);
+    })();
+    running.set(key, p);
+    return p;
+  }
+
+  function add(folder: string): void {
+    if (watchers.has(folder) || stopped) return;
+    ensureIpcDirs(deps.ipcDir, folder);
+    watchers.set(folder, sources.map((source) => {
+      const w = fs.watch(path.join(deps.ipcDir, folder, source), () => void scan(folder, source));
+      w.on('error', (err) => deps.log.warn({ err, group: folder }, 'IPC watch failed; the rescan will cover it'));
+      return w;
+    }));
+    void drain(folder);
+  }
+
+  async function drain(folder: string): Promise<void> {
+    for (const source of sources) await scan(folder, source);
+  }
+
+  async function drainAll(): Promise<void> {
+    await Promise.all(deps.folders().map(drain));
+  }
+
+  for (const folder of deps.folders()) add(folder);
+  const rescan = setInterval(() => {
+    for (const folder of deps.folders()) { add(folder); void drain(folder); }
+  }, deps.rescanMs ?? 30_000);
+  rescan.unref();
+
+  return {
+    drain, drainAll, add,
+    async stop() {
+      stopped = true;
+      clearInterval(rescan);
+      for (const w of watchers.values()) w.forEach((x) => x.close());
+      watchers.clear();
+      await Promise.all(running.values());
+    },
+  };
+}

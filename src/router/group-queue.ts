@@ -1,0 +1,110 @@
+/**
+ * @module Decides when each group's work runs: one run per group at a time, at most `maxConcurrent`
+ * runs overall, failed work retried with exponential backoff, and a give-up after the last attempt.
+ * It knows nothing of what the work is; `work(folder)` does it.
+ */
+import type { AgentFailure } from '../agent/agent-runner.ts';
+import type { Logger } from '../logger.ts';
+
+export type WorkResult = { ok: true } | { ok: false; failure: AgentFailure };
+
+export type GroupQueueDeps = {
+  maxConcurrent: number;
+  maxAttempts: number;
+  work: (folder: string) => Promise<WorkResult>;
+  /** The last attempt failed: tell the people waiting. */
+  onGiveUp: (folder: string, failure: AgentFailure) => void;
+  log: Logger;
+  backoffBaseMs?: number;
+  backoffMaxMs?: number;
+};
+
+type GroupState =
+  | { kind: 'idle' }
+  | { kind: 'queued' }
+  | { kind: 'running'; again: boolean }
+  | { kind: 'backoff'; timer: NodeJS.Timeout };
+
+export type GroupQueue = {
+  /** There is (or may be) work for this group. */
+  notify(folder: string): void;
+  isRunning(folder: string): boolean;
+  /** How many runs are going now. */
+  active(): number;
+  /** Starts nothing new and resolves when the running work has ended. */
+  stop(): Promise<void>;
+};
+
+export function createGroupQueue(deps: GroupQueueDeps): GroupQueue {
+  const states = new Map<string, GroupState>();
+  const attempts = new Map<string, number>();
+  const waiting: string[] = [];
+  const inFlight = new Set<Promise<void>>();
+  let running = 0;
+  let stopped = false;
+  const base = deps.backoffBaseMs ?? 5000;
+  const max = deps.backoffMaxMs ?? 5 * 60_000;
+
+  const state = (folder: string): GroupState => states.get(folder) ?? { kind: 'idle' };
+
+  function enqueue(folder: string): void {
+    states.set(folder, { kind: 'queued' });
+    waiting.push(folder);
+  }
+
+  function finished(folder: string, result: WorkResult, again: boolean): void {
+    running--;
+    if (result.ok) {
+      attempts.delete(folder);
+    } else {
+      const n = (attempts.get(folder) ?? 0) + 1;
+      deps.log.warn({ group: folder, attempt: n, of: deps.maxAttempts, failure: result.failure }, 'Agent run failed');
+      if (n < deps.maxAttempts && result.failure.retryable && !stopped) {
+        attempts.set(folder, n);
+        const delay = Math.min(max, base * 2 ** (n - 1)) * (0.8 + Math.random() * 0.4);
+        const timer = setTimeout(() => { if (!stopped) { enqueue(folder); pump(); } }, delay);
+        timer.unref();
+        states.set(folder, { kind: 'backoff', timer });
+        pump();
+        return;
+      }
+      attempts.delete(folder);
+      deps.onGiveUp(folder, result.failure);
+    }
+    if (again && !stopped) enqueue(folder);
+    else states.set(folder, { kind: 'idle' });
+    pump();
+  }
+
+  function pump(): void {
+    while (!stopped && running < deps.maxConcurrent && waiting.length > 0) {
+      const folder = waiting.shift()!;
+      const current: GroupState = { kind: 'running', again: false };
+      states.set(folder, current);
+      running++;
+      const p = deps.work(folder)
+        .catch((err: unknown): WorkResult => ({ ok: false,
+          failure: { kind: 'crashed', message: `internal error: ${String(err)}`, retryable: true } }))
+        .then((result) => finished(folder, result, current.again));
+      inFlight.add(p);
+      void p.finally(() => inFlight.delete(p));
+    }
+  }
+
+  return {
+    notify(folder) {
+      if (stopped) return;
+      const s = state(folder);
+      if (s.kind === 'idle') { enqueue(folder); pump(); }
+      else if (s.kind === 'running') s.again = true;
+      // queued: it will run; backoff: the retry picks up the new work too.
+    },
+    isRunning: (folder) => state(folder).kind === 'running',
+    active: () => running,
+    async stop() {
+      stopped = true;
+      for (const s of states.values()) if (s.kind === 'backoff') clearTimeout(s.timer);
+      await Promise.all(inFlight);
+    },
+  };
+}

@@ -1,0 +1,214 @@
+/**
+ * @module Does one group's pending work when the queue says so: answers the chat backlog, then runs
+ * due tasks, one agent run at a time. While a chat run is alive it takes follow-up messages through
+ * the group's `input/` directory, asks the agent to close when idle, and stops it at the hard timeout.
+ */
+import fsp from 'node:fs/promises';
+import path from 'node:path';
+import type { AgentRunner, AgentRunResult } from '../agent/agent-runner.ts';
+import type { Group } from '../domain.ts';
+import type { Logger } from '../logger.ts';
+import type { createGroupStore } from '../store/groups.ts';
+import type { createMessageStore } from '../store/messages.ts';
+import type { createRunStore } from '../store/runs.ts';
+import type { createTaskStore, Task } from '../store/tasks.ts';
+import { writeJsonAtomic, writeFileAtomic, uniqueFileName } from '../ipc/atomic-write.ts';
+import { CLOSE_SENTINEL, inputFileSchema } from '../ipc/protocol.ts';
+import { formatPrompt } from './prompt.ts';
+import type { WorkResult } from './group-queue.ts';
+
+export type GroupWorkerDeps = {
+  groups: ReturnType<typeof createGroupStore>;
+  messages: ReturnType<typeof createMessageStore>;
+  runs: ReturnType<typeof createRunStore>;
+  tasks: ReturnType<typeof createTaskStore>;
+  agent: AgentRunner;
+  ipcDir: string;
+  timeZone: string;
+  maxPromptChars: number;
+  idleMs: number;
+  timeoutMs: number;
+  /** Processes the group's reply files still on disk, so none is left behind when a run ends. */
+  drainIpc: (folder: string) => Promise<void>;
+  setTyping: (chatJid: string, typing: boolean) => void;
+  /** Tells the chat about a failed task run. */
+  notify: (folder: string, chatJid: string, text: string, key: string) => void;
+  log: Logger;
+};
+
+/** A run in progress; `deliveredSeq` is null for task runs, which answer no messages. */
+type LiveRun = {
+  runId: number; group: Group; chatJid: string; deliveredSeq: number | null;
+  closing: boolean; idleTimer?: NodeJS.Timeout; hardTimer?: NodeJS.Timeout; abort: AbortController;
+};
+
+export type GroupWorker = {
+  work(folder: string): Promise<WorkResult>;
+  /** Hands new messages to the group's live chat run; false when there is none to take them. */
+  pipe(folder: string): Promise<boolean>;
+  /** The agent produced output: it is alive, and it now waits for follow-ups. */
+  noteOutput(folder: string): void;
+  queueTask(task: Task): void;
+  /** The oldest message seq sent to the live agent that it has not picked up yet. */
+  unconsumedInputFrom(folder: string): Promise<number | null>;
+  /** Aborts every live run (shutdown). */
+  abortAll(): void;
+};
+
+export function createGroupWorker(deps: GroupWorkerDeps): GroupWorker {
+  const live = new Map<string, LiveRun>();
+  const dueTasks = new Map<string, Task[]>();
+  const inputDir = (folder: string) => path.join(deps.ipcDir, folder, 'input');
+
+  async function pendingInputs(folder: string): Promise<{ name: string; fromSeq: number | null }[]> {
+    const names = await fsp.readdir(inputDir(folder)).catch(() => [] as string[]);
+    return Promise.all(names.filter((n) => n.endsWith('.json') && !n.startsWith('.')).map(async (name) => {
+      const raw = await fsp.readFile(path.join(inputDir(folder), name), 'utf8').catch(() => '');
+      const parsed = inputFileSchema.safeParse(JSON.parse(raw || 'null'));
+      return { name, fromSeq: parsed.success ? parsed.data.fromSeq : null };
+    }));
+  }
+
+  async function requestClose(run: LiveRun): Promise<void> {
+    if (run.closing) return;
+    run.closing = true;
+    await writeFileAtomic(inputDir(run.group.folder), CLOSE_SENTINEL, '');
+  }
+
+  function armTimers(run: LiveRun): void {
+    clearTimeout(run.idleTimer);
+    clearTimeout(run.hardTimer);
+    run.hardTimer = setTimeout(() => {
+      deps.log.warn({ group: run.group.folder, runId: run.runId }, 'Agent passed its time limit; stopping it');
+      run.abort.abort(new Error('timeout'));
+    }, deps.timeoutMs);
+  }
+
+  /** Starts one agent run and keeps it company until it ends. */
+  async function runAgent(group: Group, kind: 'chat' | 'task', prompt: string, chatJid: string,
+    deliveredSeq: number | null, sessionId: string | undefined, taskId?: string): Promise<{ run: LiveRun; result: AgentRunResult }> {
+    const runId = deps.runs.start(group.folder, kind, chatJid, deliveredSeq, 1, taskId);
+    const run: LiveRun = { runId, group, chatJid, deliveredSeq, closing: false, abort: new AbortController() };
+    live.set(group.folder, run);
+    armTimers(run);
+    deps.setTyping(chatJid, true);
+    deps.log.info({ group: group.folder, runId, kind }, 'Agent run started');
+    try {
+      const result = await deps.agent.run({ runId, group, kind, prompt, chatJid, sessionId,
+        ipcDir: path.join(deps.ipcDir, group.folder), signal: run.abort.signal })
+        .catch((err: unknown): AgentRunResult => ({ ok: false,
+          failure: { kind: 'crashed', message: `the agent crashed (${String(err)})`, retryable: true } }));
+      return { run, result };
+    } finally {
+      clearTimeout(run.idleTimer);
+      clearTimeout(run.hardTimer);
+      deps.setTyping(chatJid, false);
+      await deps.drainIpc(group.folder);
+      live.delete(group.folder);
+    }
+  }
+
+  /** Clears input/ after a run; returns the oldest message seq the agent never picked up. */
+  async function collectLeftovers(folder: string): Promise<number | null> {
+    const left = await pendingInputs(folder);
+    await fsp.rm(path.join(inputDir(folder), CLOSE_SENTINEL), { force: true });
+    await Promise.all(left.map((f) => fsp.rm(path.join(inputDir(folder), f.name), { force: true })));
+    const seqs = left.map((f) => f.fromSeq).filter((s): s is number => s !== null);
+    return seqs.length ? Math.min(...seqs) : null;
+  }
+
+  async function answerChat(group: Group): Promise<WorkResult | null> {
+    const cursor = deps.groups.cursor(group.folder);
+    if (deps.messages.lastTriggerAfter(group.folder, cursor) === null) return null;
+    const backlog = deps.messages.after(group.folder, cursor);
+    const last = backlog.at(-1)!;
+    const replyTo = backlog.findLast((m) => m.triggers)!.chatJid;
+    const prompt = formatPrompt(backlog, { timeZone: deps.timeZone, maxChars: deps.maxPromptChars });
+    const { run, result } = await runAgent(group, 'chat', prompt, replyTo, last.seq, deps.groups.session(group.folder));
+    const leftoverFrom = await collectLeftovers(group.folder);
+    if (!result.ok) {
+      deps.runs.finish(run.runId, 'failed', result.failure.message);
+      return { ok: false, failure: result.failure };
+    }
+    // A clean end answers everything the agent picked up, replies or not (it may choose silence).
+    deps.groups.advanceCursor(group.folder, leftoverFrom === null ? run.deliveredSeq! : leftoverFrom - 1);
+    if (result.sessionId) deps.groups.saveSession(group.folder, result.sessionId);
+    deps.runs.finish(run.runId, 'done');
+    return { ok: true };
+  }
+
+  async function runTask(group: Group, task: Task): Promise<void> {
+    const started = Date.now();
+    const sessionId = task.contextMode === 'group' ? deps.groups.session(group.folder) : undefined;
+    const prompt = `<scheduled_task id="${task.id}">\n${task.prompt}\n</scheduled_task>`;
+    const { run, result } = await runAgent(group, 'task', prompt, task.chatJid, null, sessionId, task.id);
+    await collectLeftovers(group.folder);
+    deps.runs.finish(run.runId, result.ok ? 'done' : 'failed', result.ok ? undefined : result.failure.message);
+    deps.tasks.recordRun({ taskId: task.id, runAt: started, durationMs: Date.now() - started,
+      status: result.ok ? 'ok' : 'failed', error: result.ok ? undefined : result.failure.message });
+    if (!result.ok) {
+      deps.notify(group.folder, task.chatJid, `Scheduled task ${task.id} failed: ${result.failure.message}`,
+        `task-failure/${task.id}/${run.runId}`);
+    } else if (task.contextMode === 'group' && result.sessionId) {
+      deps.groups.saveSession(group.folder, result.sessionId);
+    }
+  }
+
+  return {
+    async work(folder) {
+      const group = deps.groups.get(folder);
+      if (!group) return { ok: true };
+      const chat = await answerChat(group);
+      if (chat && !chat.ok) return chat;
+      for (let task = dueTasks.get(folder)?.shift(); task; task = dueTasks.get(folder)?.shift()) {
+        // Paused or cancelled after it fell due: skip this occurrence.
+        const status = deps.tasks.get(task.id)?.status;
+        if (status === 'paused' || status === 'cancelled') continue;
+        await runTask(group, task);
+      }
+      return { ok: true };
+    },
+
+    async pipe(folder) {
+      const run = live.get(folder);
+      if (!run || run.closing || run.deliveredSeq === null) return false;
+      const fresh = deps.messages.after(folder, run.deliveredSeq);
+      if (fresh.length === 0) return true;
+      const text = formatPrompt(fresh, { timeZone: deps.timeZone, maxChars: deps.maxPromptChars });
+      const toSeq = fresh.at(-1)!.seq;
+      await writeJsonAtomic(inputDir(folder), { type: 'messages', text, fromSeq: fresh[0]!.seq, toSeq }, uniqueFileName());
+      run.deliveredSeq = toSeq;
+      deps.runs.delivered(run.runId, toSeq);
+      armTimers(run);
+      deps.setTyping(run.chatJid, true);
+      return true;
+    },
+
+    noteOutput(folder) {
+      const run = live.get(folder);
+      if (!run) return;
+      armTimers(run);
+      run.idleTimer = setTimeout(() => void requestClose(run), deps.idleMs);
+      // A task waiting behind this chat run should not wait out the idle time.
+      if ((dueTasks.get(folder)?.length ?? 0) > 0) void requestClose(run);
+    },
+
+    queueTask(task) {
+      const list = dueTasks.get(task.groupFolder) ?? [];
+      list.push(task);
+      dueTasks.set(task.groupFolder, list);
+      const run = live.get(task.groupFolder);
+      if (run && run.deliveredSeq !== null) void requestClose(run);
+    },
+
+    async unconsumedInputFrom(folder) {
+      const seqs = (await pendingInputs(folder)).map((f) => f.fromSeq).filter((s): s is number => s !== null);
+      return seqs.length ? Math.min(...seqs) : null;
+    },
+
+    abortAll() {
+      for (const run of live.values()) run.abort.abort(new Error('shutdown'));
+    },
+  };
+}
+

@@ -1,0 +1,55 @@
+/**
+ * @module Where every inbound message goes first: stored (durable before anything acts on it), the
+ * trigger decided, then handed to the group's live run or queued for a new one.
+ */
+import { LOCAL_JID_PREFIX, type Group, type InboundMessage } from '../domain.ts';
+import type { Logger } from '../logger.ts';
+import type { createGroupStore } from '../store/groups.ts';
+import type { createMessageStore } from '../store/messages.ts';
+import type { GroupQueue } from './group-queue.ts';
+import type { GroupWorker } from './group-worker.ts';
+import { shouldTrigger } from './trigger.ts';
+
+export type RouterDeps = {
+  groups: ReturnType<typeof createGroupStore>;
+  messages: ReturnType<typeof createMessageStore>;
+  queue: GroupQueue;
+  worker: Pick<GroupWorker, 'pipe'>;
+  log: Logger;
+};
+
+export function createRouter(deps: RouterDeps) {
+  function groupFor(chatJid: string): Group | undefined {
+    return chatJid.startsWith(LOCAL_JID_PREFIX)
+      ? deps.groups.get(chatJid.slice(LOCAL_JID_PREFIX.length))
+      : deps.groups.byJid(chatJid);
+  }
+
+  return {
+    async handle(msg: InboundMessage): Promise<void> {
+      const group = groupFor(msg.chatJid);
+      const triggers = group ? shouldTrigger(msg, group) : false;
+      const seq = deps.messages.insert(msg, group?.folder ?? null, triggers);
+      if (seq === null) {
+        deps.log.debug({ chatJid: msg.chatJid, id: msg.id }, 'Duplicate message ignored');
+        return;
+      }
+      if (!group || !triggers) return;
+      deps.log.info({ group: group.folder, seq }, 'Message for the assistant');
+      if (await deps.worker.pipe(group.folder)) return;
+      deps.queue.notify(group.folder);
+    },
+
+    /** After a restart: every group with unanswered triggering messages gets a run. */
+    recover(): void {
+      for (const g of deps.groups.list()) {
+        if (deps.messages.lastTriggerAfter(g.folder, deps.groups.cursor(g.folder)) !== null) {
+          deps.log.info({ group: g.folder }, 'Unanswered messages found at start-up; queueing a run');
+          deps.queue.notify(g.folder);
+        }
+      }
+    },
+  };
+}
+
+export type Router = ReturnType<typeof createRouter>;

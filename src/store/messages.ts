@@ -1,0 +1,49 @@
+/** @module Stored chat messages: insert with de-duplication, read a group's backlog by sequence. */
+import type { Db } from './db.ts';
+import type { InboundMessage, StoredMessage } from '../domain.ts';
+
+type Row = {
+  seq: number; chat_jid: string; group_folder: string | null; msg_id: string; sender_id: string;
+  sender_name: string; text: string; sent_at: number; triggers: number;
+};
+
+const toMessage = (r: Row): StoredMessage => ({
+  seq: r.seq, chatJid: r.chat_jid, groupFolder: r.group_folder, msgId: r.msg_id, senderId: r.sender_id,
+  senderName: r.sender_name, text: r.text, sentAt: r.sent_at, triggers: r.triggers === 1,
+});
+
+export function createMessageStore(db: Db) {
+  const insert = db.prepare(`INSERT OR IGNORE INTO messages
+    (chat_jid, group_folder, msg_id, sender_id, sender_name, text, sent_at, triggers)
+    VALUES (?, ?, ?, ?, ?, ?, ?, ?)`);
+  const after = db.prepare('SELECT * FROM messages WHERE group_folder = ? AND seq > ? ORDER BY seq');
+  const triggerAfter = db.prepare(
+    'SELECT seq FROM messages WHERE group_folder = ? AND seq > ? AND triggers = 1 ORDER BY seq DESC LIMIT 1');
+  const upsertChat = db.prepare(`INSERT INTO chats (jid, name, is_group, last_message_at) VALUES (?, ?, ?, ?)
+    ON CONFLICT (jid) DO UPDATE SET name = CASE WHEN excluded.name = '' THEN chats.name ELSE excluded.name END,
+      is_group = excluded.is_group, last_message_at = MAX(COALESCE(chats.last_message_at, 0), excluded.last_message_at)`);
+
+  return {
+    /**
+     * Stores a message (and its chat); returns its seq, or null when (chat, id) was already stored:
+     * a duplicate delivery that must not act twice.
+     */
+    insert(msg: InboundMessage, groupFolder: string | null, triggers: boolean): number | null {
+      return db.transaction(() => {
+        upsertChat.run(msg.chatJid, msg.chatName ?? '', msg.isGroupChat ? 1 : 0, msg.sentAt);
+        const res = insert.run(msg.chatJid, groupFolder, msg.id, msg.senderId, msg.senderName, msg.text,
+          msg.sentAt, triggers ? 1 : 0);
+        return res.changes === 1 ? Number(res.lastInsertRowid) : null;
+      })();
+    },
+    /** Every message of the group after `seq`, oldest first. No limit: the prompt builder decides what fits. */
+    after(groupFolder: string, seq: number): StoredMessage[] {
+      return (after.all(groupFolder, seq) as Row[]).map(toMessage);
+    },
+    /** The newest triggering message after `seq`, or null when nothing is waiting for an answer. */
+    lastTriggerAfter(groupFolder: string, seq: number): number | null {
+      const row = triggerAfter.get(groupFolder, seq) as { seq: number } | undefined;
+      return row?.seq ?? null;
+    },
+  };
+}

@@ -1,0 +1,114 @@
+/** @module The ordered schema history. Append only: never edit a migration that has shipped. */
+
+export type Migration = { version: number; name: string; sql: string };
+
+export const migrations: readonly Migration[] = [
+  {
+    version: 1,
+    name: 'initial',
+    sql: `
+      -- Every chat a channel has seen, registered or not, so main can list and register them.
+      CREATE TABLE chats (
+        jid TEXT PRIMARY KEY,
+        name TEXT NOT NULL DEFAULT '',
+        is_group INTEGER NOT NULL DEFAULT 0,
+        last_message_at INTEGER
+      );
+
+      CREATE TABLE groups (
+        folder TEXT PRIMARY KEY,
+        jid TEXT NOT NULL UNIQUE,
+        name TEXT NOT NULL,
+        trigger TEXT NOT NULL,
+        requires_trigger INTEGER NOT NULL DEFAULT 1,
+        is_main INTEGER NOT NULL DEFAULT 0,
+        container_config TEXT NOT NULL DEFAULT '{}',
+        created_at INTEGER NOT NULL
+      );
+      CREATE UNIQUE INDEX groups_one_main ON groups (is_main) WHERE is_main = 1;
+
+      -- seq is the only ordering the program trusts: timestamps collide and clocks jump.
+      CREATE TABLE messages (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        chat_jid TEXT NOT NULL,
+        group_folder TEXT,
+        msg_id TEXT NOT NULL,
+        sender_id TEXT NOT NULL,
+        sender_name TEXT NOT NULL,
+        text TEXT NOT NULL,
+        sent_at INTEGER NOT NULL,
+        triggers INTEGER NOT NULL,
+        UNIQUE (chat_jid, msg_id)
+      );
+      CREATE INDEX messages_by_group ON messages (group_folder, seq);
+
+      -- The last message seq whose batch has been answered, per group.
+      CREATE TABLE cursors (
+        group_folder TEXT PRIMARY KEY,
+        seq INTEGER NOT NULL
+      );
+
+      CREATE TABLE sessions (
+        group_folder TEXT PRIMARY KEY,
+        session_id TEXT NOT NULL,
+        updated_at INTEGER NOT NULL
+      );
+
+      -- One row per agent run; delivered_seq is the newest message the agent has been given.
+      CREATE TABLE runs (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        group_folder TEXT NOT NULL,
+        kind TEXT NOT NULL CHECK (kind IN ('chat', 'task')),
+        task_id TEXT,
+        chat_jid TEXT NOT NULL,
+        delivered_seq INTEGER,
+        status TEXT NOT NULL CHECK (status IN ('running', 'done', 'failed', 'interrupted')),
+        attempt INTEGER NOT NULL,
+        started_at INTEGER NOT NULL,
+        ended_at INTEGER,
+        error TEXT
+      );
+      CREATE INDEX runs_by_group ON runs (group_folder, id);
+
+      -- Replies are stored here before any send; source_key makes re-ingesting a file a no-op.
+      CREATE TABLE outbox (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        source_key TEXT NOT NULL UNIQUE,
+        group_folder TEXT NOT NULL,
+        chat_jid TEXT NOT NULL,
+        text TEXT NOT NULL,
+        run_id INTEGER,
+        status TEXT NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'sent')),
+        attempts INTEGER NOT NULL DEFAULT 0,
+        last_error TEXT,
+        created_at INTEGER NOT NULL,
+        sent_at INTEGER
+      );
+      CREATE INDEX outbox_pending ON outbox (status, chat_jid, id);
+
+      CREATE TABLE tasks (
+        id TEXT PRIMARY KEY,
+        group_folder TEXT NOT NULL,
+        chat_jid TEXT NOT NULL,
+        prompt TEXT NOT NULL,
+        schedule_kind TEXT NOT NULL CHECK (schedule_kind IN ('cron', 'interval', 'once')),
+        schedule_value TEXT NOT NULL,
+        context_mode TEXT NOT NULL CHECK (context_mode IN ('group', 'isolated')),
+        status TEXT NOT NULL CHECK (status IN ('active', 'paused', 'done', 'cancelled')),
+        next_run_at INTEGER,
+        last_run_at INTEGER,
+        created_at INTEGER NOT NULL
+      );
+      CREATE INDEX tasks_due ON tasks (status, next_run_at);
+
+      CREATE TABLE task_runs (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        task_id TEXT NOT NULL,
+        run_at INTEGER NOT NULL,
+        duration_ms INTEGER NOT NULL,
+        status TEXT NOT NULL CHECK (status IN ('ok', 'failed')),
+        error TEXT
+      );
+    `,
+  },
+];

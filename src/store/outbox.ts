@@ -1,0 +1,27 @@
+/** @module The outbox: replies stored before they are sent, marked sent only when the channel confirmed. */
+import type { Db } from './db.ts';
+import type { OutboxRow } from '../domain.ts';
+
+export type NewReply = { sourceKey: string; groupFolder: string; chatJid: string; text: string; runId: number | null };
+
+export function createOutboxStore(db: Db) {
+  const insert = db.prepare(`INSERT OR IGNORE INTO outbox (source_key, group_folder, chat_jid, text, run_id, created_at)
+    VALUES (@sourceKey, @groupFolder, @chatJid, @text, @runId, @createdAt)`);
+  const oldestPending = db.prepare(`SELECT id, group_folder AS groupFolder, chat_jid AS chatJid, text, attempts
+    FROM outbox WHERE status = 'pending' AND chat_jid = ? ORDER BY id LIMIT 1`);
+  const pendingChats = db.prepare(`SELECT DISTINCT chat_jid AS jid FROM outbox WHERE status = 'pending'`);
+  const markSent = db.prepare(`UPDATE outbox SET status = 'sent', sent_at = ? WHERE id = ?`);
+  const markFailed = db.prepare('UPDATE outbox SET attempts = attempts + 1, last_error = ? WHERE id = ?');
+  const sentFor = db.prepare(`SELECT chat_jid AS chatJid, text FROM outbox WHERE status = 'sent' ORDER BY id`);
+
+  return {
+    /** Adds a reply; returns false when this source was already stored (a file processed twice). */
+    add: (r: NewReply) => insert.run({ ...r, createdAt: Date.now() }).changes === 1,
+    next: (chatJid: string) => oldestPending.get(chatJid) as OutboxRow | undefined,
+    pendingChats: () => (pendingChats.all() as { jid: string }[]).map((r) => r.jid),
+    markSent: (id: number) => { markSent.run(Date.now(), id); },
+    markFailedAttempt: (id: number, error: string) => { markFailed.run(error, id); },
+    /** Everything delivered, in order: for diagnostics and tests. */
+    sent: () => sentFor.all() as { chatJid: string; text: string }[],
+  };
+}

@@ -88,7 +88,6 @@ export async function startDaemon(deps: DaemonDeps): Promise<Daemon> {
   const router = createRouter({ groups, messages, queue, worker, log });
   const processor = createIpcProcessor({
     db: stores.db, groups, outbox, runs, tasks, timeZone: config.timeZone, now: Date.now, register,
-    unconsumedInputFrom: (folder) => worker.unconsumedInputFrom(folder),
     onReply: (folder, chatJid) => { worker.noteOutput(folder); sender.wake(chatJid); },
     onTasksChanged: () => scheduler?.wake(),
   });

@@ -10,6 +10,8 @@ export type AgentRunRequest = {
   kind: 'chat' | 'task';
   /** The conversation (or the task's instruction) the agent is asked to act on. */
   prompt: string;
+  /** The newest message seq in `prompt` (null for a task): the agent's answer carries it as `answersThrough`. */
+  throughSeq: number | null;
   /** The chat that replies go to by default. */
   chatJid: string;
   /** The group's Kimi session to resume; absent for a new session or an isolated task. */

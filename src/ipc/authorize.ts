@@ -15,7 +15,7 @@ export type Rejection =
   | { kind: 'conflict'; what: string };
 
 export type Action =
-  | { kind: 'send'; chatJid: string; text: string }
+  | { kind: 'send'; chatJid: string; text: string; answersThrough?: number }
   | { kind: 'schedule'; groupFolder: string; chatJid: string; file: Extract<TaskFile, { type: 'schedule_task' }> }
   | { kind: 'set-task-status'; taskId: string; status: 'active' | 'paused' | 'cancelled' }
   | { kind: 'register'; file: Extract<TaskFile, { type: 'register_group' }> };
@@ -43,7 +43,7 @@ export function authorize(source: Group, req: IpcRequest, facts: AuthFacts): Dec
     if (owner.folder !== source.folder && !source.isMain) {
       return deny({ kind: 'forbidden', what: `group "${source.folder}" may only message its own chat` });
     }
-    return { ok: true, action: { kind: 'send', chatJid: target, text: req.file.text } };
+    return { ok: true, action: { kind: 'send', chatJid: target, text: req.file.text, answersThrough: req.file.answersThrough } };
   }
 
   const file = req.file;

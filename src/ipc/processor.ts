@@ -26,8 +26,6 @@ export type IpcProcessorDeps = {
   timeZone: string;
   now: () => number;
   register: (g: NewGroup) => Group;
-  /** The oldest message seq the group's agent has been sent but not yet picked up, if any. */
-  unconsumedInputFrom: (folder: string) => Promise<number | null>;
   onReply: (folder: string, chatJid: string) => void;
   onTasksChanged: () => void;
 };
@@ -55,15 +53,13 @@ export function createIpcProcessor(deps: IpcProcessorDeps): IpcProcessor {
     switch (action.kind) {
       case 'send': {
         const run = deps.runs.latestOpen(source.folder);
-        const pending = run?.kind === 'chat' ? await deps.unconsumedInputFrom(source.folder) : null;
         const added = deps.db.transaction(() => {
           const fresh = deps.outbox.add({ sourceKey, groupFolder: source.folder, chatJid: action.chatJid,
             text: action.text, runId: run?.id ?? null });
-          // A reply answers what the agent had been given; in the same transaction, so a crash can
-          // neither lose the reply nor answer those messages again.
-          if (fresh && run?.kind === 'chat' && run.deliveredSeq !== null) {
-            const answered = pending === null ? run.deliveredSeq : Math.min(run.deliveredSeq, pending - 1);
-            deps.groups.advanceCursor(source.folder, answered);
+          // Stored reply and answered messages commit together, so a crash can neither lose the reply
+          // nor answer those messages again. The agent cannot mark more than it was given.
+          if (fresh && action.answersThrough !== undefined && run?.kind === 'chat' && run.deliveredSeq !== null) {
+            deps.groups.advanceCursor(source.folder, Math.min(action.answersThrough, run.deliveredSeq));
           }
           return fresh;
         })();

@@ -27,6 +27,12 @@ export const messageFileSchema = z.strictObject({
   text: z.string().min(1).max(MAX_TEXT_CHARS),
   /** Defaults to the chat the agent is answering. */
   chatJid: z.string().min(1).max(200).optional(),
+  /**
+   * Set on the reply that completes the answer to the messages up to this seq (the `toSeq` of the
+   * input, or `throughSeq` of the first prompt). Progress messages leave it out. The host records
+   * those messages as answered in the same transaction that stores this reply.
+   */
+  answersThrough: z.number().int().nonnegative().optional(),
 });
 
 export const scheduleSchema = z.discriminatedUnion('kind', [

@@ -49,8 +49,6 @@ export type GroupWorker = {
   /** The agent produced output: it is alive, and it now waits for follow-ups. */
   noteOutput(folder: string): void;
   queueTask(task: Task): void;
-  /** The oldest message seq sent to the live agent that it has not picked up yet. */
-  unconsumedInputFrom(folder: string): Promise<number | null>;
   /** Aborts every live run (shutdown). */
   abortAll(): void;
 };
@@ -87,6 +85,8 @@ export function createGroupWorker(deps: GroupWorkerDeps): GroupWorker {
   /** Starts one agent run and keeps it company until it ends. */
   async function runAgent(group: Group, kind: 'chat' | 'task', prompt: string, chatJid: string,
     deliveredSeq: number | null, sessionId: string | undefined, taskId?: string): Promise<{ run: LiveRun; result: AgentRunResult }> {
+    // Input left by a run that died with a previous process is already part of this prompt.
+    await collectLeftovers(group.folder);
     const runId = deps.runs.start(group.folder, kind, chatJid, deliveredSeq, 1, taskId);
     const run: LiveRun = { runId, group, chatJid, deliveredSeq, closing: false, abort: new AbortController() };
     live.set(group.folder, run);
@@ -94,7 +94,7 @@ export function createGroupWorker(deps: GroupWorkerDeps): GroupWorker {
     deps.setTyping(chatJid, true);
     deps.log.info({ group: group.folder, runId, kind }, 'Agent run started');
     try {
-      const result = await deps.agent.run({ runId, group, kind, prompt, chatJid, sessionId,
+      const result = await deps.agent.run({ runId, group, kind, prompt, throughSeq: deliveredSeq, chatJid, sessionId,
         ipcDir: path.join(deps.ipcDir, group.folder), signal: run.abort.signal })
         .catch((err: unknown): AgentRunResult => ({ ok: false,
           failure: { kind: 'crashed', message: `the agent crashed (${String(err)})`, retryable: true } }));
@@ -199,11 +199,6 @@ export function createGroupWorker(deps: GroupWorkerDeps): GroupWorker {
       dueTasks.set(task.groupFolder, list);
       const run = live.get(task.groupFolder);
       if (run && run.deliveredSeq !== null) void requestClose(run);
-    },
-
-    async unconsumedInputFrom(folder) {
-      const seqs = (await pendingInputs(folder)).map((f) => f.fromSeq).filter((s): s is number => s !== null);
-      return seqs.length ? Math.min(...seqs) : null;
     },
 
     abortAll() {

@@ -1,0 +1,70 @@
+/** End to end: the real daemon process, the file agent injected, and real `nanokimi chat` clients. */
+import { spawn } from 'node:child_process';
+import path from 'node:path';
+import fs from 'node:fs';
+import { afterEach, describe, expect, it } from 'vitest';
+import { connectChat } from '../../src/channels/local/client.ts';
+import { makeTree, repoRoot, spawnDaemon, waitFor, type RunningDaemon, type TestTree } from './spawn-daemon.ts';
+
+let tree: TestTree;
+let daemon: RunningDaemon | undefined;
+
+afterEach(async () => {
+  daemon?.proc.kill('SIGKILL');
+  await daemon?.exited;
+  daemon = undefined;
+  tree.cleanup();
+});
+
+describe('local chat against the running daemon', () => {
+  it('answers a message typed into `nanokimi chat` through router, agent, IPC and outbox', async () => {
+    tree = makeTree();
+    daemon = await spawnDaemon(tree, 'test/fixtures/daemon-with-file-agent.ts');
+    const chat = spawn(process.execPath, [path.join(repoRoot, 'src/cli.ts'), 'chat', '--group', 'main', '--name', 'Ana'], {
+      env: { PATH: process.env.PATH ?? '', DATA_DIR: tree.dataDir, GROUPS_DIR: tree.groupsDir, TZ: 'UTC' },
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    let out = '';
+    chat.stdout.on('data', (d) => { out += d; });
+    chat.stdin.write('what is the plan for today?\n');
+    await waitFor('the reply on the chat client', () => out.includes('Kai: echo: what is the plan for today?'));
+    chat.stdin.end();
+    const code = await new Promise((r) => chat.on('exit', r));
+    expect(code).toBe(0);
+    expect(out.match(/Kai: /g)).toHaveLength(1);
+  });
+
+  it('the socket is private to the owner', async () => {
+    tree = makeTree();
+    daemon = await spawnDaemon(tree, 'test/fixtures/daemon-with-file-agent.ts');
+    expect(fs.statSync(tree.socketPath).mode & 0o777).toBe(0o600);
+  });
+
+  it('holds replies for a group while no terminal is connected and delivers them on connect', async () => {
+    tree = makeTree();
+    daemon = await spawnDaemon(tree, 'test/fixtures/daemon-with-file-agent.ts');
+    const first = connectChat({ socketPath: tree.socketPath, group: 'main', onReply: () => undefined });
+    await waitFor('connection', () => true);
+    first.send('remember the milk');
+    await waitFor('message stored', () => first.unstored() === 0);
+    first.close();
+    const replies: string[] = [];
+    // Give the agent time to answer while nobody is listening.
+    await new Promise((r) => setTimeout(r, 500));
+    const second = connectChat({ socketPath: tree.socketPath, group: 'main', onReply: (t) => replies.push(t) });
+    await waitFor('the held reply', () => replies.length > 0);
+    second.close();
+    expect(replies).toEqual(['echo: remember the milk']);
+  });
+
+  it('refuses a terminal for a group that is not registered, saying how to list groups', async () => {
+    tree = makeTree();
+    daemon = await spawnDaemon(tree, 'test/fixtures/daemon-with-file-agent.ts');
+    const errors: string[] = [];
+    const c = connectChat({ socketPath: tree.socketPath, group: 'nope', onReply: () => undefined,
+      onError: (m, fatal) => errors.push(`${fatal}:${m}`) });
+    await waitFor('the refusal', () => errors.length > 0);
+    c.close();
+    expect(errors[0]).toMatch(/^true:no registered group has the folder "nope"; see `nanokimi groups`/);
+  });
+});

@@ -37,9 +37,7 @@ describe('group queue', () => {
     calls = [];
     gaveUp = [];
   });
-  afterEach(async () => {
-    vi.useRealTimers();
-  });
+  afterEach(() => { vi.useRealTimers(); });
 
   it('runs work for a notified group', async () => {
     start();

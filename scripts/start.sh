@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# Installs what NanoKimi needs and runs the daemon in the foreground (Ctrl-C stops it).
+# For a service that survives logout, see docs/OPERATIONS.md.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source scripts/node-env.sh
+if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  npm ci --no-fund --no-audit
+fi
+if [ ! -f .env ]; then
+  cp .env.example .env
+  echo "nanokimi: created .env from .env.example; edit it to change the assistant's name and limits." >&2
+fi
+exec node src/cli.ts start

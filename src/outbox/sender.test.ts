@@ -1,0 +1,188 @@
+import { pino } from 'pino';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { ChannelUnavailable, type Channel, type ChannelEvents } from '../channels/channel.ts';
+import { silentLogger, type Logger } from '../logger.ts';
+import { openDb, type Db } from '../store/db.ts';
+import { createOutboxStore } from '../store/outbox.ts';
+import { startOutboxSender, type OutboxSender, type OutboxSenderDeps } from './sender.ts';
+
+const FAMILY = '123@g.us';
+const WORK = '456@g.us';
+
+/**
+ * A channel that owns `@g.us` chats and records each send. `failures` makes the next sends fail;
+ * with `manual`, each send waits until the test confirms it.
+ */
+class FakeChannel implements Channel {
+  readonly name = 'fake';
+  attempts: { chatJid: string; text: string; key: string }[] = [];
+  delivered: { chatJid: string; text: string }[] = [];
+  failures = 0;
+  manual = false;
+  private held: (() => void)[] = [];
+
+  owns(chatJid: string): boolean { return chatJid.endsWith('@g.us'); }
+
+  send(chatJid: string, text: string, key: string): Promise<void> {
+    this.attempts.push({ chatJid, text, key });
+    if (this.failures > 0) {
+      this.failures--;
+      return Promise.reject(new ChannelUnavailable('not connected'));
+    }
+    const deliver = () => { this.delivered.push({ chatJid, text }); };
+    if (!this.manual) { deliver(); return Promise.resolve(); }
+    return new Promise<void>((resolve) => { this.held.push(() => { deliver(); resolve(); }); });
+  }
+
+  /** Confirms the oldest send still waiting. */
+  confirm(): void { this.held.shift()!(); }
+  get waiting(): number { return this.held.length; }
+
+  async start(_events: ChannelEvents): Promise<void> {}
+  async stop(): Promise<void> {}
+}
+
+/** Lets promise callbacks run without moving the clock. */
+const settle = async () => { for (let i = 0; i < 10; i++) await Promise.resolve(); };
+
+describe('outbox sender', () => {
+  let db: Db;
+  let outbox: ReturnType<typeof createOutboxStore>;
+  let channel: FakeChannel;
+  let sender: OutboxSender | undefined;
+  let n = 0;
+
+  const add = (chatJid: string, text: string) =>
+    outbox.add({ sourceKey: `src-${++n}`, groupFolder: 'family', chatJid, text, runId: null });
+  const status = (text: string) =>
+    db.prepare('SELECT status, attempts, last_error AS lastError FROM outbox WHERE text = ?').get(text);
+  const start = (over: Partial<OutboxSenderDeps> = {}) => {
+    sender = startOutboxSender({ outbox, channels: [channel], log: silentLogger(), retryBaseMs: 100, ...over });
+    return sender;
+  };
+
+  beforeEach(() => {
+    db = openDb(':memory:');
+    outbox = createOutboxStore(db);
+    channel = new FakeChannel();
+  });
+  afterEach(() => {
+    sender?.stop();
+    sender = undefined;
+    vi.useRealTimers();
+    vi.restoreAllMocks();
+  });
+
+  it('sends each chat\'s replies in order and marks them sent', async () => {
+    add(FAMILY, 'f1'); add(WORK, 'w1'); add(FAMILY, 'f2'); add(FAMILY, 'f3'); add(WORK, 'w2');
+    start().wake();
+    await sender!.flush(1_000);
+
+    const texts = (jid: string) => channel.delivered.filter((d) => d.chatJid === jid).map((d) => d.text);
+    expect(texts(FAMILY)).toEqual(['f1', 'f2', 'f3']);
+    expect(texts(WORK)).toEqual(['w1', 'w2']);
+    expect(outbox.pendingChats()).toEqual([]);
+    expect(outbox.sent()).toHaveLength(5);
+  });
+
+  it('passes a key that is stable for the reply', async () => {
+    add(FAMILY, 'hello');
+    const id = outbox.next(FAMILY)!.id;
+    start().wake(FAMILY);
+    await sender!.flush(1_000);
+    expect(channel.attempts).toEqual([{ chatJid: FAMILY, text: 'hello', key: `nk-${id}` }]);
+  });
+
+  it('marks a reply sent only after the channel confirmed it, and sends the next only then', async () => {
+    channel.manual = true;
+    add(FAMILY, 'first'); add(FAMILY, 'second');
+    start().wake(FAMILY);
+    await settle();
+
+    expect(channel.attempts.map((a) => a.text)).toEqual(['first']);
+    expect(status('first')).toMatchObject({ status: 'pending' });
+
+    channel.confirm();
+    await settle();
+    expect(status('first')).toMatchObject({ status: 'sent' });
+    expect(status('second')).toMatchObject({ status: 'pending' });
+    expect(channel.attempts.map((a) => a.text)).toEqual(['first', 'second']);
+
+    channel.confirm();
+    await settle();
+    expect(status('second')).toMatchObject({ status: 'sent' });
+  });
+
+  it('sends a reply stored while a send was under way', async () => {
+    channel.manual = true;
+    add(FAMILY, 'first');
+    start().wake(FAMILY);
+    await settle();
+    add(FAMILY, 'late');
+    sender!.wake(FAMILY); // busy: it must look again when the current send ends
+    channel.confirm();
+    await settle();
+    expect(channel.waiting).toBe(1);
+    channel.confirm();
+    await settle();
+    expect(outbox.sent().map((s) => s.text)).toEqual(['first', 'late']);
+  });
+
+  it('keeps a reply whose send failed pending and retries it after a backoff', async () => {
+    vi.useFakeTimers();
+    channel.failures = 1;
+    add(FAMILY, 'hello'); add(FAMILY, 'after');
+    start({ retryBaseMs: 100 }).wake(FAMILY);
+    await settle();
+
+    expect(channel.attempts).toHaveLength(1);
+    expect(status('hello')).toEqual({ status: 'pending', attempts: 1, lastError: 'ChannelUnavailable: not connected' });
+    expect(status('after')).toMatchObject({ status: 'pending', attempts: 0 }); // order holds: nothing skips ahead
+
+    await vi.advanceTimersByTimeAsync(79); // 100 ms ±20%
+    expect(channel.attempts).toHaveLength(1);
+    await vi.advanceTimersByTimeAsync(42);
+    expect(channel.attempts.map((a) => a.text)).toEqual(['hello', 'hello', 'after']);
+    expect(outbox.sent().map((s) => s.text)).toEqual(['hello', 'after']);
+  });
+
+  it('backs off longer after repeated failures', async () => {
+    vi.useFakeTimers();
+    vi.spyOn(Math, 'random').mockReturnValue(0.5); // no jitter: the delays are exactly 100 ms, then 200 ms
+    channel.failures = 2;
+    add(FAMILY, 'hello');
+    start({ retryBaseMs: 100 }).wake(FAMILY);
+    await settle();
+    await vi.advanceTimersByTimeAsync(99);
+    expect(channel.attempts).toHaveLength(1);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(channel.attempts).toHaveLength(2);
+    await vi.advanceTimersByTimeAsync(199);
+    expect(channel.attempts).toHaveLength(2);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(channel.attempts).toHaveLength(3);
+    expect(status('hello')).toMatchObject({ status: 'sent', attempts: 2 });
+  });
+
+  it('leaves replies for a chat no channel owns pending, and logs an error', async () => {
+    const logged: { level: number; msg: string; chatJid?: string }[] = [];
+    const log: Logger = pino({ level: 'info' }, { write: (line: string) => { logged.push(JSON.parse(line)); } });
+    add('telegram:42', 'nobody delivers this');
+    start({ log }).wake();
+    await sender!.flush(1_000);
+
+    expect(channel.attempts).toEqual([]);
+    expect(status('nobody delivers this')).toMatchObject({ status: 'pending', attempts: 0 });
+    const errors = logged.filter((l) => l.level >= 50);
+    expect(errors).toHaveLength(1);
+    expect(errors[0]).toMatchObject({ chatJid: 'telegram:42' });
+  });
+
+  it('sends nothing after stop', async () => {
+    start().stop();
+    add(FAMILY, 'hello');
+    sender!.wake(FAMILY);
+    await settle();
+    expect(channel.attempts).toEqual([]);
+  });
+});

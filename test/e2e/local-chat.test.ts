@@ -44,7 +44,6 @@ describe('local chat against the running daemon', () => {
     tree = makeTree();
     daemon = await spawnDaemon(tree, 'test/fixtures/daemon-with-file-agent.ts');
     const first = connectChat({ socketPath: tree.socketPath, group: 'main', onReply: () => undefined });
-    await waitFor('connection', () => true);
     first.send('remember the milk');
     await waitFor('message stored', () => first.unstored() === 0);
     first.close();

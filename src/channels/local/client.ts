@@ -83,6 +83,6 @@ export function connectChat(opts: ChatClientOptions): ChatClient {
       return id;
     },
     unstored: () => pending.length,
-    close() { closed = true; socket?.end(); },
+    close() { closed = true; socket?.destroy(); },
   };
 }

@@ -77,12 +77,20 @@ export function createLocalChannel(deps: LocalChannelDeps): Channel {
       const folder = chatJid.slice(LOCAL_JID_PREFIX.length);
       const targets = [...clients].filter((c) => c.folder === folder);
       if (targets.length === 0) throw new ChannelUnavailable(`no terminal is connected to group "${folder}"`);
-      const ackKey = key;
       await new Promise<void>((resolve, reject) => {
-        const timer = setTimeout(() => { waitingAcks.delete(ackKey); reject(new ChannelUnavailable('the terminal did not confirm the reply')); },
+        let open = targets.length;
+        const done = (err?: Error) => {
+          clearTimeout(timer);
+          waitingAcks.delete(key);
+          for (const c of targets) c.socket.off('close', onClose);
+          if (err) reject(err); else resolve();
+        };
+        // Without this a reply written to a terminal that just left would wait out the whole ack timeout.
+        const onClose = () => { if (--open === 0) done(new ChannelUnavailable('the terminal left before confirming the reply')); };
+        const timer = setTimeout(() => done(new ChannelUnavailable('the terminal did not confirm the reply')),
           deps.ackTimeoutMs ?? 10_000);
-        waitingAcks.set(ackKey, () => { clearTimeout(timer); waitingAcks.delete(ackKey); resolve(); });
-        for (const c of targets) write(c.socket, { type: 'reply', key: ackKey, text });
+        waitingAcks.set(key, () => done());
+        for (const c of targets) { c.socket.once('close', onClose); write(c.socket, { type: 'reply', key, text }); }
       });
     },
 

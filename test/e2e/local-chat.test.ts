@@ -1,5 +1,5 @@
 /** End to end: the real daemon process, the file agent injected, and real `nanokimi chat` clients. */
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import path from 'node:path';
 import fs from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -65,5 +65,26 @@ describe('local chat against the running daemon', () => {
     await waitFor('the refusal', () => errors.length > 0);
     c.close();
     expect(errors[0]).toMatch(/^true:no registered group has the folder "nope"; see `nanokimi groups`/);
+  });
+});
+
+describe('daemon lifecycle', () => {
+  it('stops cleanly on SIGTERM: exit code 0, database closed, socket removed', async () => {
+    tree = makeTree();
+    daemon = await spawnDaemon(tree, 'src/cli.ts');
+    daemon.proc.kill('SIGTERM');
+    expect(await daemon.exited).toBe(0);
+    expect(daemon.output()).toContain('"msg":"Stopped"');
+    expect(fs.existsSync(tree.socketPath)).toBe(false);
+    expect(fs.existsSync(path.join(tree.dataDir, 'nanokimi.db-wal'))).toBe(false);
+  });
+
+  it('refuses to start on a bad .env value, naming the key, the value and the expected form', async () => {
+    tree = makeTree();
+    const res = spawnSync(process.execPath, [path.join(repoRoot, 'src/cli.ts'), 'start'], {
+      env: { PATH: process.env.PATH ?? '', DATA_DIR: tree.dataDir, MAX_CONCURRENT_CONTAINERS: 'lots' }, encoding: 'utf8' });
+    expect(res.status).toBe(78);
+    expect(res.stderr).toContain('MAX_CONCURRENT_CONTAINERS="lots" is not valid: expected a whole number from 1 to 64');
+    expect(res.stderr).toContain('.env.example describes every key');
   });
 });

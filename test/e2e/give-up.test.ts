@@ -1,0 +1,29 @@
+/** When the agent keeps failing, the person in the chat is told why, and the message is kept. */
+import { afterEach, expect, it } from 'vitest';
+import type { AgentRunner } from '../../src/agent/agent-runner.ts';
+import { connectChat } from '../../src/channels/local/client.ts';
+import { loadConfig } from '../../src/config.ts';
+import { startDaemon, type Daemon } from '../../src/daemon.ts';
+import { silentLogger } from '../../src/logger.ts';
+import { makeTree, waitFor, type TestTree } from './spawn-daemon.ts';
+
+let tree: TestTree;
+let daemon: Daemon | undefined;
+afterEach(async () => { await daemon?.stop(); tree.cleanup(); });
+
+it('after the last failed attempt the chat hears what failed, and the message stays unanswered', async () => {
+  tree = makeTree();
+  const config = loadConfig({ DATA_DIR: tree.dataDir, GROUPS_DIR: tree.groupsDir, TZ: 'UTC', AGENT_MAX_ATTEMPTS: '1' }, tree.root);
+  let calls = 0;
+  const agent: AgentRunner = { run: async () => { calls++; return { ok: false, failure: {
+    kind: 'unavailable', retryable: true, message: 'Docker is not reachable (is the engine running?).' } }; } };
+  daemon = await startDaemon({ config, log: silentLogger(), agent });
+  const replies: string[] = [];
+  const client = connectChat({ socketPath: config.socketPath, group: 'main', onReply: (t) => replies.push(t) });
+  client.send('are you there?');
+  await waitFor('the failure notice', () => replies.length > 0);
+  client.close();
+  expect(replies).toEqual(['Kai could not answer: Docker is not reachable (is the engine running?). Your message is kept; it will be tried again with your next message.']);
+  expect(calls).toBe(1);
+  expect(daemon.stores.groups.cursor('main')).toBe(0);
+});

@@ -3,15 +3,13 @@
  * only how it ended; replies travel separately, as files in the group's IPC directory.
  */
 import type { Group } from '../domain.ts';
+import type { InputFile } from '../ipc/protocol.ts';
 
 export type AgentRunRequest = {
   runId: number;
   group: Group;
-  kind: 'chat' | 'task';
-  /** The conversation (or the task's instruction) the agent is asked to act on. */
-  prompt: string;
-  /** The newest message seq in `prompt` (null for a task): the agent's answer carries it as `answersThrough`. */
-  throughSeq: number | null;
+  /** What the agent is asked to act on first: the chat's pending messages, or a scheduled task. */
+  input: InputFile;
   /** The chat that replies go to by default. */
   chatJid: string;
   /** The group's Kimi session to resume; absent for a new session or an isolated task. */

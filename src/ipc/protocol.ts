@@ -64,13 +64,14 @@ export const taskFileSchema = z.discriminatedUnion('type', [
   }),
 ]);
 
-/** Host -> agent: the next messages for a live run. fromSeq/toSeq let the host see what was consumed. */
-export const inputFileSchema = z.strictObject({
-  type: z.literal('messages'),
-  text: z.string(),
-  fromSeq: z.number().int(),
-  toSeq: z.number().int(),
-});
+/**
+ * Host -> agent: what to act on, the first prompt of a run and every follow-up alike. `toSeq` is
+ * the newest message seq inside, which the answering reply returns as `answersThrough`.
+ */
+export const inputFileSchema = z.discriminatedUnion('type', [
+  z.strictObject({ type: z.literal('messages'), text: z.string(), fromSeq: z.number().int(), toSeq: z.number().int() }),
+  z.strictObject({ type: z.literal('task'), text: z.string(), taskId: z.string() }),
+]);
 
 export type MessageFile = z.infer<typeof messageFileSchema>;
 export type TaskFile = z.infer<typeof taskFileSchema>;

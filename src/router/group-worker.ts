@@ -13,7 +13,7 @@ import type { createMessageStore } from '../store/messages.ts';
 import type { createRunStore } from '../store/runs.ts';
 import type { createTaskStore, Task } from '../store/tasks.ts';
 import { writeJsonAtomic, writeFileAtomic, uniqueFileName } from '../ipc/atomic-write.ts';
-import { CLOSE_SENTINEL, inputFileSchema } from '../ipc/protocol.ts';
+import { CLOSE_SENTINEL, inputFileSchema, type InputFile } from '../ipc/protocol.ts';
 import { formatPrompt } from './prompt.ts';
 import type { WorkResult } from './group-queue.ts';
 
@@ -63,7 +63,7 @@ export function createGroupWorker(deps: GroupWorkerDeps): GroupWorker {
     return Promise.all(names.filter((n) => n.endsWith('.json') && !n.startsWith('.')).map(async (name) => {
       const raw = await fsp.readFile(path.join(inputDir(folder), name), 'utf8').catch(() => '');
       const parsed = inputFileSchema.safeParse(JSON.parse(raw || 'null'));
-      return { name, fromSeq: parsed.success ? parsed.data.fromSeq : null };
+      return { name, fromSeq: parsed.success && parsed.data.type === 'messages' ? parsed.data.fromSeq : null };
     }));
   }
 
@@ -83,18 +83,20 @@ export function createGroupWorker(deps: GroupWorkerDeps): GroupWorker {
   }
 
   /** Starts one agent run and keeps it company until it ends. */
-  async function runAgent(group: Group, kind: 'chat' | 'task', prompt: string, chatJid: string,
-    deliveredSeq: number | null, sessionId: string | undefined, taskId?: string): Promise<{ run: LiveRun; result: AgentRunResult }> {
+  async function runAgent(group: Group, input: InputFile, chatJid: string, sessionId: string | undefined):
+    Promise<{ run: LiveRun; result: AgentRunResult }> {
+    const kind = input.type === 'task' ? 'task' : 'chat';
+    const deliveredSeq = input.type === 'messages' ? input.toSeq : null;
     // Input left by a run that died with a previous process is already part of this prompt.
     await collectLeftovers(group.folder);
-    const runId = deps.runs.start(group.folder, kind, chatJid, deliveredSeq, 1, taskId);
+    const runId = deps.runs.start(group.folder, kind, chatJid, deliveredSeq, 1, input.type === 'task' ? input.taskId : undefined);
     const run: LiveRun = { runId, group, chatJid, deliveredSeq, closing: false, abort: new AbortController() };
     live.set(group.folder, run);
     armTimers(run);
     deps.setTyping(chatJid, true);
     deps.log.info({ group: group.folder, runId, kind }, 'Agent run started');
     try {
-      const result = await deps.agent.run({ runId, group, kind, prompt, throughSeq: deliveredSeq, chatJid, sessionId,
+      const result = await deps.agent.run({ runId, group, input, chatJid, sessionId,
         ipcDir: path.join(deps.ipcDir, group.folder), signal: run.abort.signal })
         .catch((err: unknown): AgentRunResult => ({ ok: false,
           failure: { kind: 'crashed', message: `the agent crashed (${String(err)})`, retryable: true } }));
@@ -123,8 +125,9 @@ export function createGroupWorker(deps: GroupWorkerDeps): GroupWorker {
     const backlog = deps.messages.after(group.folder, cursor);
     const last = backlog.at(-1)!;
     const replyTo = backlog.findLast((m) => m.triggers)!.chatJid;
-    const prompt = formatPrompt(backlog, { timeZone: deps.timeZone, maxChars: deps.maxPromptChars });
-    const { run, result } = await runAgent(group, 'chat', prompt, replyTo, last.seq, deps.groups.session(group.folder));
+    const text = formatPrompt(backlog, { timeZone: deps.timeZone, maxChars: deps.maxPromptChars });
+    const { run, result } = await runAgent(group, { type: 'messages', text, fromSeq: backlog[0]!.seq, toSeq: last.seq },
+      replyTo, deps.groups.session(group.folder));
     const leftoverFrom = await collectLeftovers(group.folder);
     if (!result.ok) {
       deps.runs.finish(run.runId, 'failed', result.failure.message);
@@ -140,8 +143,8 @@ export function createGroupWorker(deps: GroupWorkerDeps): GroupWorker {
   async function runTask(group: Group, task: Task): Promise<void> {
     const started = Date.now();
     const sessionId = task.contextMode === 'group' ? deps.groups.session(group.folder) : undefined;
-    const prompt = `<scheduled_task id="${task.id}">\n${task.prompt}\n</scheduled_task>`;
-    const { run, result } = await runAgent(group, 'task', prompt, task.chatJid, null, sessionId, task.id);
+    const text = `<scheduled_task id="${task.id}">\n${task.prompt}\n</scheduled_task>`;
+    const { run, result } = await runAgent(group, { type: 'task', text, taskId: task.id }, task.chatJid, sessionId);
     await collectLeftovers(group.folder);
     deps.runs.finish(run.runId, result.ok ? 'done' : 'failed', result.ok ? undefined : result.failure.message);
     deps.tasks.recordRun({ taskId: task.id, runAt: started, durationMs: Date.now() - started,

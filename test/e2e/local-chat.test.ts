@@ -42,16 +42,16 @@ describe('local chat against the running daemon', () => {
 
   it('holds replies for a group while no terminal is connected and delivers them on connect', async () => {
     tree = makeTree();
-    daemon = await spawnDaemon(tree, 'test/fixtures/daemon-with-file-agent.ts');
+    // The agent answers only after the first terminal has left.
+    daemon = await spawnDaemon(tree, 'test/fixtures/daemon-with-file-agent.ts', { FILE_AGENT_DELAY_MS: '400' });
     const first = connectChat({ socketPath: tree.socketPath, group: 'main', onReply: () => undefined });
     first.send('remember the milk');
     await waitFor('message stored', () => first.unstored() === 0);
     first.close();
     const replies: string[] = [];
-    // Give the agent time to answer while nobody is listening.
-    await new Promise((r) => setTimeout(r, 500));
+    await waitFor('the reply held in the outbox', () => daemon!.output().includes('Reply not delivered yet'));
     const second = connectChat({ socketPath: tree.socketPath, group: 'main', onReply: (t) => replies.push(t) });
-    await waitFor('the held reply', () => replies.length > 0);
+    await waitFor('the held reply', () => replies.length > 0).catch((e: Error) => { throw new Error(`${e.message}\n${daemon!.output()}`); });
     second.close();
     expect(replies).toEqual(['echo: remember the milk']);
   });

@@ -20,7 +20,7 @@ afterEach(async () => { await daemon?.stop(); tree.cleanup(); });
 it('a once-task scheduled through IPC runs at its time and its reply reaches the chat', async () => {
   tree = makeTree();
   const config = loadConfig({ DATA_DIR: tree.dataDir, GROUPS_DIR: tree.groupsDir, TZ: 'UTC', AGENT_IDLE_SECONDS: '1' }, tree.root);
-  const agent = createFileAgent({ reply: (prompt, req) => (req.kind === 'task' ? `task ran: ${/<scheduled_task[^>]*>\n([^\n]*)/.exec(prompt)?.[1]}` : null) });
+  const agent = createFileAgent({ reply: (prompt, req) => (req.input.type === 'task' ? `task ran: ${/<scheduled_task[^>]*>\n([^\n]*)/.exec(prompt)?.[1]}` : null) });
   daemon = await startDaemon({ config, log: silentLogger(), agent });
   const replies: string[] = [];
   const client = connectChat({ socketPath: config.socketPath, group: 'main', onReply: (t) => replies.push(t) });
@@ -36,7 +36,7 @@ it('a once-task scheduled through IPC runs at its time and its reply reaches the
   await waitFor('the task reply', () => replies.length > 0, 10_000);
   client.close();
   expect(replies).toEqual(['task ran: water the plants']);
-  expect(agent.runs.map((r) => r.kind)).toEqual(['task']);
+  expect(agent.runs.map((r) => r.input.type)).toEqual(['task']);
   await waitFor('the run log', () => daemon!.stores.tasks.runs(task!.id).length === 1);
   expect(daemon.stores.tasks.runs(task!.id)[0]).toMatchObject({ status: 'ok' });
   expect(daemon.stores.tasks.get(task!.id)?.status).toBe('done');

@@ -1,0 +1,59 @@
+/**
+ * @module The Docker create options for one agent run. Pure: every security setting is decided here,
+ * in one place a test can read: non-root user, no capabilities, no privilege escalation, limits on
+ * memory, CPU and processes, labels for clean-up, and only an allowlist of environment variables.
+ */
+import type Docker from 'dockerode';
+import type { Mount } from './mounts.ts';
+
+export type Limits = { memoryMb: number; cpus: number; pids: number };
+
+/** Labels that mark a container as ours; the instance keeps two checkouts on one host apart. */
+export const LABEL_INSTANCE = 'nanokimi.instance';
+export const LABEL_GROUP = 'nanokimi.group';
+export const LABEL_RUN = 'nanokimi.run';
+
+/** The only environment variables a container may receive; anything else is refused, not passed. */
+export const allowedEnv = ['ASSISTANT_NAME', 'TZ', 'NANOKIMI_GROUP', 'NANOKIMI_IS_MAIN', 'NANOKIMI_RUN_KIND',
+  'NANOKIMI_SESSION_ID', 'NANOKIMI_CHAT_JID', 'KIMI_MODEL', 'KIMI_DISABLE_TELEMETRY'] as const;
+export type AgentEnv = Partial<Record<(typeof allowedEnv)[number], string>>;
+
+export type ContainerSpecInput = {
+  name: string;
+  image: string;
+  /** "uid:gid" as the container process runs; the image's `node` user is 1000:1000. */
+  user: string;
+  mounts: readonly Mount[];
+  env: AgentEnv;
+  limits: Limits;
+  network: 'bridge' | 'none';
+  labels: { instance: string; group: string; run: number };
+};
+
+export function containerSpec(i: ContainerSpecInput): Docker.ContainerCreateOptions {
+  const env = Object.entries(i.env).filter(([k, v]) => (allowedEnv as readonly string[]).includes(k) && v !== undefined)
+    .map(([k, v]) => `${k}=${v}`);
+  return {
+    name: i.name,
+    Image: i.image,
+    User: i.user,
+    Env: env,
+    WorkingDir: '/workspace/group',
+    Labels: { [LABEL_INSTANCE]: i.labels.instance, [LABEL_GROUP]: i.labels.group, [LABEL_RUN]: String(i.labels.run) },
+    HostConfig: {
+      Mounts: i.mounts.map((m) => m.kind === 'tmpfs'
+        ? { Type: 'tmpfs' as const, Source: '', Target: m.target, TmpfsOptions: { SizeBytes: 1024 * 1024, Mode: 0o500 } }
+        : { Type: 'bind' as const, Source: m.source, Target: m.target, ReadOnly: m.readonly }),
+      Memory: i.limits.memoryMb * 1024 * 1024,
+      MemorySwap: i.limits.memoryMb * 1024 * 1024, // equal to Memory: no swap on top
+      NanoCpus: Math.round(i.limits.cpus * 1e9),
+      PidsLimit: i.limits.pids,
+      CapDrop: ['ALL'],
+      SecurityOpt: ['no-new-privileges'],
+      NetworkMode: i.network,
+      // tini as PID 1 reaps the CLI's children and forwards SIGTERM.
+      Init: true,
+      Tmpfs: { '/tmp': 'rw,nosuid,nodev,size=256m' },
+    },
+  };
+}

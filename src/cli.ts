@@ -9,10 +9,11 @@ import { connectChat } from './channels/local/client.ts';
 import { startDaemon } from './daemon.ts';
 import { NanoKimiError } from './errors.ts';
 import { registerGroup, RegistrationError } from './groups/register.ts';
-import { createLogger } from './logger.ts';
+import { createLogger, type Logger } from './logger.ts';
 import { openDb } from './store/db.ts';
 import { createStores } from './store/stores.ts';
-import { createUnbuiltAgentRunner } from './agent/unbuilt-runner.ts';
+import { createDockerAgentRunner, removeOrphans } from './agent/docker-runner.ts';
+import { createDockerRuntime, DockerUnavailable } from './agent/docker-runtime.ts';
 
 const projectRoot = path.resolve(import.meta.dirname, '..');
 
@@ -45,7 +46,14 @@ function config(): Config {
 async function start(): Promise<void> {
   const cfg = config();
   const log = createLogger({ level: cfg.logLevel });
-  const daemon = await startDaemon({ config: cfg, log, agent: createUnbuiltAgentRunner() });
+  const runtime = createDockerRuntime();
+  await checkDocker(runtime, cfg, log);
+  const agent = createDockerAgentRunner({
+    runtime, paths: { projectRoot: cfg.projectRoot, groupsDir: cfg.groupsDir, dataDir: cfg.dataDir },
+    image: cfg.containerImage, user: cfg.containerUser, limits: cfg.containerLimits, network: cfg.containerNetwork,
+    assistantName: cfg.assistantName, timeZone: cfg.timeZone, mountAllowlist: cfg.mountAllowlist, log,
+  });
+  const daemon = await startDaemon({ config: cfg, log, agent });
   const shutdown = (signal: string) => {
     log.info({ signal }, 'Signal received');
     // A second signal, or a shutdown that hangs, must not keep the process alive forever.
@@ -54,6 +62,24 @@ async function start(): Promise<void> {
   };
   process.once('SIGTERM', () => shutdown('SIGTERM'));
   process.once('SIGINT', () => shutdown('SIGINT'));
+}
+
+/**
+ * Says once, at start-up, what stands between the daemon and a working agent. The daemon starts
+ * anyway: messages are stored and answered once Docker and the image are there.
+ */
+async function checkDocker(runtime: ReturnType<typeof createDockerRuntime>, cfg: Config, log: Logger): Promise<void> {
+  try {
+    await runtime.ping();
+  } catch (err) {
+    if (!(err instanceof DockerUnavailable)) throw err;
+    log.error(`${err.message}. Install and start Docker (e.g. \`sudo systemctl start docker\`); messages wait until it is back.`);
+    return;
+  }
+  if (!(await runtime.imageExists(cfg.containerImage))) {
+    log.error(`The agent image ${cfg.containerImage} is not built. Build it with \`container/build.sh\`; messages wait until it exists.`);
+  }
+  await removeOrphans(runtime, cfg.dataDir, log);
 }
 
 async function chat(args: string[]): Promise<void> {

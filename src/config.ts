@@ -1,4 +1,5 @@
 /** @module Reads the environment (and `.env`) into one validated, frozen Config. */
+import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
 
@@ -35,6 +36,19 @@ export const envSchema = z.object({
   CONTAINER_IMAGE: z.string().regex(/^[a-z0-9][a-z0-9._\/:@-]*$/, 'a Docker image reference such as nanokimi-agent:latest')
     .default('nanokimi-agent:latest')
     .describe('The agent image that each group\'s container runs.'),
+  CONTAINER_USER: z.string().regex(/^\d+:\d+$/, 'uid:gid, e.g. 1000:1000').default('1000:1000')
+    .describe('The uid:gid the agent runs as inside its container (the image\'s node user is 1000:1000).'),
+  CONTAINER_MEMORY_MB: int(128, 65_536).default(1024)
+    .describe('Memory limit of each agent container, in MB (no swap on top). A group can override it.'),
+  CONTAINER_CPUS: z.coerce.number({ error: 'a number of CPUs from 0.1 to 64' }).min(0.1, 'a number of CPUs from 0.1 to 64')
+    .max(64, 'a number of CPUs from 0.1 to 64').default(1)
+    .describe('CPU limit of each agent container (1.5 = one and a half cores). A group can override it.'),
+  CONTAINER_PIDS: int(16, 32_768).default(256)
+    .describe('Most processes an agent container may run at once. A group can override it.'),
+  CONTAINER_NETWORK: z.enum(['bridge', 'none'], { error: 'bridge or none' }).default('bridge')
+    .describe('bridge lets the agent reach the Kimi API (needed); none cuts the container off the network.'),
+  MOUNT_ALLOWLIST: z.string().min(1).default(path.join(os.homedir(), '.config', 'nanokimi', 'mount-allowlist.json'))
+    .describe('JSON file, outside the project, listing host folders groups may mount as extras.'),
   AGENT_TIMEOUT_SECONDS: int(10, 86_400).default(1800)
     .describe('Hard limit for one agent run; the run is stopped and retried when it passes.'),
   AGENT_IDLE_SECONDS: int(1, 86_400).default(300)
@@ -58,6 +72,10 @@ export type Config = Readonly<{
   timeZone: string;
   maxConcurrentContainers: number;
   containerImage: string;
+  containerUser: string;
+  containerLimits: Readonly<{ memoryMb: number; cpus: number; pids: number }>;
+  containerNetwork: 'bridge' | 'none';
+  mountAllowlist: string;
   agentTimeoutMs: number;
   agentIdleMs: number;
   agentMaxAttempts: number;
@@ -101,6 +119,10 @@ export function loadConfig(env: Record<string, string | undefined>, projectRoot:
     timeZone: e.TZ,
     maxConcurrentContainers: e.MAX_CONCURRENT_CONTAINERS,
     containerImage: e.CONTAINER_IMAGE,
+    containerUser: e.CONTAINER_USER,
+    containerLimits: Object.freeze({ memoryMb: e.CONTAINER_MEMORY_MB, cpus: e.CONTAINER_CPUS, pids: e.CONTAINER_PIDS }),
+    containerNetwork: e.CONTAINER_NETWORK,
+    mountAllowlist: e.MOUNT_ALLOWLIST.startsWith('~/') ? path.join(os.homedir(), e.MOUNT_ALLOWLIST.slice(2)) : e.MOUNT_ALLOWLIST,
     agentTimeoutMs: e.AGENT_TIMEOUT_SECONDS * 1000,
     agentIdleMs: e.AGENT_IDLE_SECONDS * 1000,
     agentMaxAttempts: e.AGENT_MAX_ATTEMPTS,

@@ -30,10 +30,14 @@ export type StoredMessage = {
   triggers: boolean;
 };
 
+/** Per-group overrides of the container defaults (stored as JSON with the group). */
 export type ContainerSettings = {
   memoryMb?: number;
   cpus?: number;
   pids?: number;
+  network?: 'bridge' | 'none';
+  /** Host folders to mount at /workspace/extra/<name>, if the mount allowlist permits. */
+  extraMounts?: { hostPath: string; name: string; readWrite?: boolean }[];
 };
 
 export type Group = {

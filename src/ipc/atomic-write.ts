@@ -11,7 +11,8 @@ export function uniqueFileName(now = Date.now()): string {
 export async function writeFileAtomic(dir: string, name: string, content: string): Promise<string> {
   const final = path.join(dir, name);
   const tmp = path.join(dir, `.${name}.tmp`);
-  const handle = await fs.open(tmp, 'w', 0o600);
+  // Readable by the container's user, which may not own it (rootless Docker); the 0700 directory guards access.
+  const handle = await fs.open(tmp, 'w', 0o644);
   try {
     await handle.writeFile(content);
     await handle.sync();

@@ -52,24 +52,32 @@ export function createGroupQueue(deps: GroupQueueDeps): GroupQueue {
     waiting.push(folder);
   }
 
+  function retryLater(folder: string, delayMs: number): void {
+    const timer = setTimeout(() => { if (!stopped) { enqueue(folder); pump(); } }, delayMs);
+    timer.unref();
+    states.set(folder, { kind: 'backoff', timer });
+  }
+
   function finished(folder: string, result: WorkResult, again: boolean): void {
     running--;
     if (result.ok) {
       attempts.delete(folder);
     } else {
+      const f = result.failure;
       const n = (attempts.get(folder) ?? 0) + 1;
-      deps.log.warn({ group: folder, attempt: n, of: deps.maxAttempts, failure: result.failure }, 'Agent run failed');
-      if (n < deps.maxAttempts && result.failure.retryable && !stopped) {
+      deps.log.warn({ group: folder, attempt: n, of: deps.maxAttempts, failure: f }, 'Agent run failed');
+      // While Docker is down the chat is told once, and the work keeps being retried slowly so it
+      // runs when Docker is back; other failures stop after the last attempt.
+      const waitForDocker = f.kind === 'unavailable';
+      if (!stopped && f.retryable && (n < deps.maxAttempts || waitForDocker)) {
         attempts.set(folder, n);
-        const delay = Math.min(max, base * 2 ** (n - 1)) * (0.8 + Math.random() * 0.4);
-        const timer = setTimeout(() => { if (!stopped) { enqueue(folder); pump(); } }, delay);
-        timer.unref();
-        states.set(folder, { kind: 'backoff', timer });
+        if (n === deps.maxAttempts) deps.onGiveUp(folder, f);
+        retryLater(folder, n < deps.maxAttempts ? Math.min(max, base * 2 ** (n - 1)) * (0.8 + Math.random() * 0.4) : max);
         pump();
         return;
       }
       attempts.delete(folder);
-      deps.onGiveUp(folder, result.failure);
+      deps.onGiveUp(folder, f);
     }
     if (again && !stopped) enqueue(folder);
     else states.set(folder, { kind: 'idle' });

@@ -17,6 +17,9 @@ import { CLOSE_SENTINEL, inputFileSchema, type InputFile } from '../ipc/protocol
 import { formatPrompt } from './prompt.ts';
 import type { WorkResult } from './group-queue.ts';
 
+/** How long an agent asked to close may take to finish its turn before it is stopped. */
+const CLOSE_GRACE_MS = 60_000;
+
 export type GroupWorkerDeps = {
   groups: ReturnType<typeof createGroupStore>;
   messages: ReturnType<typeof createMessageStore>;
@@ -70,6 +73,9 @@ export function createGroupWorker(deps: GroupWorkerDeps): GroupWorker {
   async function requestClose(run: LiveRun): Promise<void> {
     if (run.closing) return;
     run.closing = true;
+    clearTimeout(run.idleTimer);
+    // An agent that ignores the request is stopped, so a stuck container cannot hold the group.
+    run.idleTimer = setTimeout(() => run.abort.abort(new Error('did not close')), CLOSE_GRACE_MS);
     await writeFileAtomic(inputDir(run.group.folder), CLOSE_SENTINEL, '');
   }
 
@@ -189,7 +195,7 @@ export function createGroupWorker(deps: GroupWorkerDeps): GroupWorker {
 
     noteOutput(folder) {
       const run = live.get(folder);
-      if (!run) return;
+      if (!run || run.closing) return;
       armTimers(run);
       run.idleTimer = setTimeout(() => void requestClose(run), deps.idleMs);
       // A task waiting behind this chat run should not wait out the idle time.

@@ -1,0 +1,418 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type Docker from 'dockerode';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import type { Group } from '../domain.ts';
+import { silentLogger } from '../logger.ts';
+import type { AgentRunRequest, AgentRunResult } from './agent-runner.ts';
+import { createDockerAgentRunner, instanceId, type DockerRunnerDeps } from './docker-runner.ts';
+import { DockerUnavailable, ImageMissing, type ContainerExit, type DockerRuntime } from './docker-runtime.ts';
+
+type RunOpts = Parameters<DockerRuntime['run']>[1];
+
+/** A DockerRuntime that records what it was asked and answers from a script; no Docker involved. */
+function fakeRuntime(script: {
+  imageExists?: () => Promise<boolean>;
+  run?: (spec: Docker.ContainerCreateOptions, opts: RunOpts) => Promise<ContainerExit> | ContainerExit;
+} = {}) {
+  const calls = { imageExists: [] as string[], run: [] as Docker.ContainerCreateOptions[] };
+  const runtime: DockerRuntime = {
+    async ping() { return { rootless: false }; },
+    async imageExists(image) {
+      calls.imageExists.push(image);
+      return script.imageExists ? script.imageExists() : true;
+    },
+    async run(spec, opts) {
+      calls.run.push(spec);
+      return script.run ? script.run(spec, opts) : { exitCode: 0, oomKilled: false, stopped: false };
+    },
+    async removeOrphans() { return 0; },
+  };
+  return { runtime, calls };
+}
+
+const exit = (over: Partial<ContainerExit> = {}): ContainerExit => ({ exitCode: 0, oomKilled: false, stopped: false, ...over });
+
+let root: string;
+let paths: DockerRunnerDeps['paths'];
+
+beforeEach(() => {
+  root = fs.mkdtempSync(path.join(os.tmpdir(), 'nanokimi-runner-'));
+  paths = { projectRoot: root, groupsDir: path.join(root, 'groups'), dataDir: path.join(root, 'data') };
+  fs.mkdirSync(path.join(paths.dataDir, 'credentials'), { recursive: true });
+  fs.writeFileSync(path.join(paths.dataDir, 'credentials', 'config.toml'), 'default_model = "k2"\n');
+  fs.writeFileSync(path.join(paths.dataDir, 'credentials', 'kimi-code.json'), '{"backup":"token"}');
+  fs.mkdirSync(path.join(paths.dataDir, 'oauth-token'), { recursive: true });
+  fs.mkdirSync(path.join(paths.groupsDir, 'family'), { recursive: true });
+  fs.mkdirSync(path.join(paths.groupsDir, 'global'), { recursive: true });
+});
+
+afterEach(() => {
+  vi.useRealTimers();
+  fs.rmSync(root, { recursive: true, force: true });
+});
+
+const group = (over: Partial<Group> = {}): Group => ({
+  folder: 'family', jid: '123@g.us', name: 'Family', trigger: '@Kai', requiresTrigger: true, isMain: false,
+  container: {}, createdAt: 1_000, ...over,
+});
+
+const request = (g: Group = group(), over: Partial<AgentRunRequest> = {}): AgentRunRequest => ({
+  runId: 7,
+  group: g,
+  input: { type: 'messages', text: 'hi', fromSeq: 1, toSeq: 1 },
+  chatJid: g.jid,
+  ipcDir: path.join(paths.dataDir, 'ipc', g.folder),
+  signal: new AbortController().signal,
+  ...over,
+});
+
+const runner = (runtime: DockerRuntime, over: Partial<DockerRunnerDeps> = {}) => createDockerAgentRunner({
+  runtime, paths, image: 'nanokimi-agent:test', user: '1000:1000', limits: { memoryMb: 1024, cpus: 1, pids: 256 },
+  network: 'bridge', assistantName: 'Kai', timeZone: 'UTC', mountAllowlist: path.join(root, 'no-allowlist.json'),
+  log: silentLogger(), ...over,
+});
+
+const failure = (r: AgentRunResult) => {
+  expect(r.ok).toBe(false);
+  if (r.ok) throw new Error('expected a failure');
+  return r.failure;
+};
+
+const logFiles = (folder = 'family') => {
+  const dir = path.join(paths.groupsDir, folder, 'logs');
+  return fs.existsSync(dir) ? fs.readdirSync(dir).filter((n) => /^container-.*\.log$/.test(n)).map((n) => path.join(dir, n)) : [];
+};
+
+const mountsOf = (spec: Docker.ContainerCreateOptions) => spec.HostConfig!.Mounts!;
+
+describe('docker agent runner: what must exist before a run', () => {
+  it('refuses to run without config.toml and says which file and which script creates it', async () => {
+    fs.rmSync(path.join(paths.dataDir, 'credentials', 'config.toml'));
+    const { runtime, calls } = fakeRuntime();
+    const f = failure(await runner(runtime).run(request()));
+    expect(f.kind).toBe('config');
+    expect(f.retryable).toBe(false);
+    expect(f.message).toContain(path.join(paths.dataDir, 'credentials', 'config.toml'));
+    expect(f.message).toContain('scripts/setup-oauth-isolation.sh');
+    expect(calls.run).toEqual([]);
+  });
+
+  it('refuses when config.toml is a directory rather than a file', async () => {
+    const file = path.join(paths.dataDir, 'credentials', 'config.toml');
+    fs.rmSync(file);
+    fs.mkdirSync(file);
+    const { runtime, calls } = fakeRuntime();
+    expect(failure(await runner(runtime).run(request())).kind).toBe('config');
+    expect(calls.run).toEqual([]);
+  });
+
+  it('refuses to run without the OAuth token directory and says to run `kimi login`', async () => {
+    fs.rmSync(path.join(paths.dataDir, 'oauth-token'), { recursive: true });
+    const { runtime, calls } = fakeRuntime();
+    const f = failure(await runner(runtime).run(request()));
+    expect(f.kind).toBe('config');
+    expect(f.message).toContain(path.join(paths.dataDir, 'oauth-token'));
+    expect(f.message).toContain('kimi login');
+    expect(calls.run).toEqual([]);
+  });
+
+  it('says to build the image with container/build.sh when it is missing, without running', async () => {
+    const { runtime, calls } = fakeRuntime({ imageExists: async () => false });
+    const f = failure(await runner(runtime).run(request()));
+    expect(f).toMatchObject({ kind: 'config', retryable: false });
+    expect(f.message).toContain('nanokimi-agent:test');
+    expect(f.message).toContain('container/build.sh');
+    expect(calls.imageExists).toEqual(['nanokimi-agent:test']);
+    expect(calls.run).toEqual([]);
+  });
+
+  it('reports Docker being down while checking the image as unavailable and retryable', async () => {
+    const { runtime, calls } = fakeRuntime({ imageExists: async () => { throw new DockerUnavailable('the Docker engine is not reachable'); } });
+    const f = failure(await runner(runtime).run(request()));
+    expect(f).toMatchObject({ kind: 'unavailable', retryable: true });
+    expect(f.message).toContain('the Docker engine is not reachable');
+    expect(calls.run).toEqual([]);
+  });
+
+  it('creates the group session and IPC directories before running', async () => {
+    const { runtime } = fakeRuntime({
+      run: () => {
+        for (const d of ['sessions/family/.kimi', 'ipc/family/input', 'ipc/family/messages', 'ipc/family/tasks']) {
+          expect(fs.statSync(path.join(paths.dataDir, d)).isDirectory()).toBe(true);
+        }
+        return exit();
+      },
+    });
+    expect(await runner(runtime).run(request())).toEqual({ ok: true });
+  });
+});
+
+describe('docker agent runner: how a run ends', () => {
+  it.each([
+    ['exit 0', () => exit(), { ok: true }],
+  ])('%s is a success', async (_what, answer, expected) => {
+    const { runtime } = fakeRuntime({ run: answer });
+    expect(await runner(runtime).run(request())).toEqual(expected);
+  });
+
+  it('a non-zero exit is a retryable crash that names the exit code and the log file', async () => {
+    const { runtime } = fakeRuntime({ run: () => exit({ exitCode: 3 }) });
+    const f = failure(await runner(runtime).run(request()));
+    expect(f).toMatchObject({ kind: 'crashed', retryable: true });
+    expect(f.message).toContain('exit code 3');
+    const [log] = logFiles();
+    expect(log).toBeDefined();
+    expect(f.message).toContain(log);
+  });
+
+  it('an out-of-memory kill mentions the memory limit', async () => {
+    const { runtime } = fakeRuntime({ run: () => exit({ exitCode: 137, oomKilled: true }) });
+    const f = failure(await runner(runtime).run(request()));
+    expect(f.kind).toBe('crashed');
+    expect(f.message).toMatch(/memory/);
+    expect(f.message).toContain('1024 MB');
+  });
+
+  it.each([
+    ['with a non-zero exit', exit({ exitCode: 143, stopped: true })],
+    ['even with exit code 0', exit({ exitCode: 0, stopped: true })],
+  ])('a container NanoKimi stopped is a timeout (%s)', async (_what, answer) => {
+    const { runtime } = fakeRuntime({ run: () => answer });
+    expect(failure(await runner(runtime).run(request()))).toMatchObject({ kind: 'timeout', retryable: true });
+  });
+
+  it('Docker going away during the run is unavailable and retryable', async () => {
+    const { runtime } = fakeRuntime({ run: () => { throw new DockerUnavailable('the Docker engine is not reachable'); } });
+    expect(failure(await runner(runtime).run(request()))).toMatchObject({ kind: 'unavailable', retryable: true });
+  });
+
+  it('an image that vanished between check and create names container/build.sh', async () => {
+    const { runtime } = fakeRuntime({ run: () => { throw new ImageMissing('No such image: nanokimi-agent:test'); } });
+    const f = failure(await runner(runtime).run(request()));
+    expect(f).toMatchObject({ kind: 'config', retryable: false });
+    expect(f.message).toContain('container/build.sh');
+  });
+
+  it('any other runtime error is a retryable crash that carries its message', async () => {
+    const { runtime } = fakeRuntime({ run: () => { throw new Error('port is already allocated'); } });
+    const f = failure(await runner(runtime).run(request()));
+    expect(f).toMatchObject({ kind: 'crashed', retryable: true });
+    expect(f.message).toContain('port is already allocated');
+  });
+
+  it('hands the run signal to the runtime', async () => {
+    const controller = new AbortController();
+    let seen: AbortSignal | undefined;
+    const { runtime } = fakeRuntime({ run: (_spec, opts) => { seen = opts.signal; return exit(); } });
+    await runner(runtime, { graceSeconds: 3 }).run(request(group(), { signal: controller.signal }));
+    expect(seen).toBe(controller.signal);
+  });
+});
+
+describe('docker agent runner: the run log', () => {
+  it('writes groups/<group>/logs/container-*.log with mounts, exit code and container output', async () => {
+    const { runtime } = fakeRuntime({
+      run: (_spec, opts) => {
+        opts.onOutput('agent starting\n');
+        opts.onOutput('Traceback: something broke\n');
+        return exit({ exitCode: 3 });
+      },
+    });
+    await runner(runtime).run(request());
+    const files = logFiles();
+    expect(files).toHaveLength(1);
+    const text = fs.readFileSync(files[0]!, 'utf8');
+    const lines = text.split('\n');
+    const at = lines.indexOf('Mounts:');
+    expect(at).toBeGreaterThan(-1);
+    const mountLines = lines.slice(at + 1, at + 7);
+    for (const l of mountLines) expect(l.trim()).toMatch(/^\S+ -> \S+ \((ro|rw)\)$/);
+    expect(text).toContain(`${path.join(paths.dataDir, 'credentials', 'config.toml')} -> /home/node/.kimi/config.toml (ro)`);
+    expect(text).toContain(`${path.join(paths.groupsDir, 'family')} -> /workspace/group (rw)`);
+    expect(text).toMatch(/Exit code: 3/);
+    expect(text).toContain('agent starting\nTraceback: something broke');
+    expect(text).toContain('nanokimi-agent:test');
+  });
+
+  it('writes a log for a successful run too', async () => {
+    const { runtime } = fakeRuntime({ run: (_s, opts) => { opts.onOutput('done'); return exit(); } });
+    await runner(runtime).run(request());
+    const [log] = logFiles();
+    expect(fs.readFileSync(log!, 'utf8')).toMatch(/Exit code: 0[\s\S]*Output:\ndone/);
+  });
+
+  it('does not follow a symlink the agent planted at the log file path', async () => {
+    vi.useFakeTimers({ toFake: ['Date'] });
+    vi.setSystemTime(new Date('2030-01-02T03:04:05.678Z'));
+    const victim = path.join(root, 'outside-victim.txt');
+    fs.writeFileSync(victim, 'precious host file\n');
+    const { runtime } = fakeRuntime({
+      run: (_spec, opts) => {
+        // The group folder is mounted read-write, so the agent can write into logs/ while it runs.
+        fs.symlinkSync(victim, path.join(paths.groupsDir, 'family', 'logs', 'container-2030-01-02T03-04-05-678Z.log'));
+        opts.onOutput('ssh-ed25519 AAAA attacker@evil\n');
+        return exit();
+      },
+    });
+    await runner(runtime).run(request());
+    expect(fs.readFileSync(victim, 'utf8')).toBe('precious host file\n');
+  });
+
+  it('does not write through a logs directory the agent replaced with a symlink', async () => {
+    const outside = fs.mkdtempSync(path.join(os.tmpdir(), 'nanokimi-outside-'));
+    try {
+      const { runtime } = fakeRuntime({
+        run: () => {
+          const logs = path.join(paths.groupsDir, 'family', 'logs');
+          fs.rmSync(logs, { recursive: true });
+          fs.symlinkSync(outside, logs);
+          return exit();
+        },
+      });
+      const result = await runner(runtime).run(request());
+      expect(result).toEqual({ ok: true });
+      expect(fs.readdirSync(outside)).toEqual([]);
+    } finally {
+      fs.rmSync(outside, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('docker agent runner: the first input and the container spec', () => {
+  it('writes the first input file into <ipcDir>/input/ before the container runs', async () => {
+    const req = request();
+    let seen: unknown[] = [];
+    const { runtime } = fakeRuntime({
+      run: () => {
+        const dir = path.join(req.ipcDir, 'input');
+        seen = fs.readdirSync(dir).filter((n) => !n.startsWith('.')).map((n) => JSON.parse(fs.readFileSync(path.join(dir, n), 'utf8')));
+        return exit();
+      },
+    });
+    await runner(runtime).run(req);
+    expect(seen).toEqual([{ type: 'messages', text: 'hi', fromSeq: 1, toSeq: 1 }]);
+  });
+
+  it('gives the container the deps defaults as limits', async () => {
+    const { runtime, calls } = fakeRuntime();
+    await runner(runtime).run(request());
+    const h = calls.run[0]!.HostConfig!;
+    expect(h.Memory).toBe(1024 * 1024 * 1024);
+    expect(h.NanoCpus).toBe(1e9);
+    expect(h.PidsLimit).toBe(256);
+    expect(h.NetworkMode).toBe('bridge');
+  });
+
+  it("applies the group's container overrides to the spec", async () => {
+    const { runtime, calls } = fakeRuntime();
+    await runner(runtime).run(request(group({ container: { memoryMb: 512, cpus: 2, pids: 64, network: 'none' } })));
+    const h = calls.run[0]!.HostConfig!;
+    expect(h.Memory).toBe(512 * 1024 * 1024);
+    expect(h.MemorySwap).toBe(512 * 1024 * 1024);
+    expect(h.NanoCpus).toBe(2e9);
+    expect(h.PidsLimit).toBe(64);
+    expect(h.NetworkMode).toBe('none');
+  });
+
+  it('names the memory override in an out-of-memory failure', async () => {
+    const { runtime } = fakeRuntime({ run: () => exit({ exitCode: 137, oomKilled: true }) });
+    const f = failure(await runner(runtime).run(request(group({ container: { memoryMb: 512 } }))));
+    expect(f.message).toContain('512 MB');
+  });
+
+  it('passes the user, image, labels and a name unique to instance, group and run', async () => {
+    const { runtime, calls } = fakeRuntime();
+    await runner(runtime, { user: '1001:1001' }).run(request());
+    const spec = calls.run[0]!;
+    expect(spec.User).toBe('1001:1001');
+    expect(spec.Image).toBe('nanokimi-agent:test');
+    expect(spec.name).toBe(`nanokimi-${instanceId(paths.dataDir)}-family-7`);
+    expect(spec.Labels).toMatchObject({ 'nanokimi.group': 'family', 'nanokimi.run': '7', 'nanokimi.instance': instanceId(paths.dataDir) });
+  });
+
+  it('carries ASSISTANT_NAME, NANOKIMI_GROUP and the chat, and nothing from the host environment', async () => {
+    process.env.NANOKIMI_TEST_SECRET = 'do-not-leak';
+    try {
+      const { runtime, calls } = fakeRuntime();
+      await runner(runtime).run(request(group(), { sessionId: 'sess-1' }));
+      const env = calls.run[0]!.Env!;
+      expect(env).toEqual(expect.arrayContaining(['ASSISTANT_NAME=Kai', 'NANOKIMI_GROUP=family', 'NANOKIMI_IS_MAIN=0',
+        'NANOKIMI_RUN_KIND=chat', 'NANOKIMI_CHAT_JID=123@g.us', 'NANOKIMI_SESSION_ID=sess-1', 'TZ=UTC']));
+      expect(env.join('\n')).not.toContain('do-not-leak');
+    } finally {
+      delete process.env.NANOKIMI_TEST_SECRET;
+    }
+  });
+
+  it('marks a scheduled task run as a task and leaves out the session when there is none', async () => {
+    const { runtime, calls } = fakeRuntime();
+    await runner(runtime).run(request(group(), { input: { type: 'task', text: 'daily summary', taskId: 't1' } }));
+    const env = calls.run[0]!.Env!;
+    expect(env).toContain('NANOKIMI_RUN_KIND=task');
+    expect(env.some((e) => e.startsWith('NANOKIMI_SESSION_ID='))).toBe(false);
+  });
+
+  it('mounts a non-main group without the project, credentials directory, backup token or .env', async () => {
+    fs.writeFileSync(path.join(root, '.env'), 'SECRET=1\n');
+    const { runtime, calls } = fakeRuntime();
+    await runner(runtime).run(request());
+    const mounts = mountsOf(calls.run[0]!);
+    const sources = mounts.map((m) => m.Source);
+    expect(mounts).toHaveLength(6);
+    expect(sources).not.toContain(root);
+    expect(sources).not.toContain(path.join(paths.dataDir, 'credentials'));
+    expect(sources).not.toContain(path.join(paths.dataDir, 'credentials', 'kimi-code.json'));
+    expect(sources).not.toContain(path.join(root, '.env'));
+    expect(mounts.map((m) => m.Target)).not.toContain('/workspace/project');
+  });
+
+  it('hides .env and the data directory from the main group with /dev/null and tmpfs', async () => {
+    fs.writeFileSync(path.join(root, '.env'), 'SECRET=1\n');
+    fs.mkdirSync(path.join(paths.groupsDir, 'main'), { recursive: true });
+    const { runtime, calls } = fakeRuntime();
+    await runner(runtime).run(request(group({ folder: 'main', jid: 'me@s.whatsapp.net', isMain: true })));
+    const mounts = mountsOf(calls.run[0]!);
+    expect(mounts).toContainEqual({ Type: 'bind', Source: root, Target: '/workspace/project', ReadOnly: true });
+    expect(mounts).toContainEqual({ Type: 'bind', Source: '/dev/null', Target: '/workspace/project/.env', ReadOnly: true });
+    expect(mounts).toContainEqual(expect.objectContaining({ Type: 'tmpfs', Target: '/workspace/project/data' }));
+    // Candidates that do not exist are not mounted over.
+    expect(mounts.map((m) => m.Target)).not.toContain('/workspace/project/.env.local');
+    expect(calls.run[0]!.Env).toContain('NANOKIMI_IS_MAIN=1');
+  });
+
+  it('adds an extra mount the allowlist permits and refuses one it does not, noting it in the log', async () => {
+    const allowed = fs.mkdtempSync(path.join(os.tmpdir(), 'nanokimi-extra-'));
+    try {
+      fs.mkdirSync(path.join(allowed, 'docs'));
+      fs.mkdirSync(path.join(allowed, '.ssh'));
+      const allowlistFile = path.join(root, 'allowlist.json');
+      fs.writeFileSync(allowlistFile, JSON.stringify({ allowedRoots: [{ path: allowed }] }));
+      const { runtime, calls } = fakeRuntime();
+      await runner(runtime, { mountAllowlist: allowlistFile }).run(request(group({ container: { extraMounts: [
+        { hostPath: path.join(allowed, 'docs'), name: 'docs', readWrite: true },
+        { hostPath: path.join(allowed, '.ssh'), name: 'keys' },
+        { hostPath: paths.dataDir, name: 'data' },
+      ] } })));
+      const mounts = mountsOf(calls.run[0]!);
+      expect(mounts).toContainEqual({ Type: 'bind', Source: path.join(allowed, 'docs'), Target: '/workspace/extra/docs', ReadOnly: true });
+      expect(mounts.map((m) => m.Target)).not.toContain('/workspace/extra/keys');
+      expect(mounts.map((m) => m.Target)).not.toContain('/workspace/extra/data');
+      const log = fs.readFileSync(logFiles()[0]!, 'utf8');
+      expect(log).toMatch(/extra mount refused: .*\.ssh/);
+    } finally {
+      fs.rmSync(allowed, { recursive: true, force: true });
+    }
+  });
+
+  it('allows no extra mounts when the allowlist file is not valid', async () => {
+    const allowlistFile = path.join(root, 'allowlist.json');
+    fs.writeFileSync(allowlistFile, JSON.stringify({ allowedRoots: [{ path: '/' }], unknownKey: 1 }));
+    const { runtime, calls } = fakeRuntime();
+    await runner(runtime, { mountAllowlist: allowlistFile }).run(request(group({ container: { extraMounts: [
+      { hostPath: os.tmpdir(), name: 'tmp' },
+    ] } })));
+    expect(mountsOf(calls.run[0]!).map((m) => m.Target)).not.toContain('/workspace/extra/tmp');
+  });
+});

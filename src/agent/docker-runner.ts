@@ -1,0 +1,175 @@
+/**
+ * @module The AgentRunner that runs each group's agent in its own Docker container: prepares the
+ * group's directories, checks what must exist, plans the mounts, starts the container through the
+ * runtime, and writes a run log a person can read (`groups/<group>/logs/container-<time>.log`).
+ */
+import { createHash } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Logger } from '../logger.ts';
+import { writeJsonAtomic } from '../ipc/atomic-write.ts';
+import { ensureIpcDirs } from '../ipc/watcher.ts';
+import type { AgentFailure, AgentRunner, AgentRunRequest, AgentRunResult } from './agent-runner.ts';
+import { containerSpec, type Limits } from './container-spec.ts';
+import { DockerUnavailable, ImageMissing, type ContainerExit, type DockerRuntime } from './docker-runtime.ts';
+import { allowlistSchema, checkExtraMount, type Allowlist } from './extra-mounts.ts';
+import { describeMounts, hostPaths, planMounts, secretCandidates, type Mount, type MountPaths } from './mounts.ts';
+
+export type DockerRunnerDeps = {
+  runtime: DockerRuntime;
+  paths: MountPaths;
+  image: string;
+  user: string;
+  limits: Limits;
+  network: 'bridge' | 'none';
+  assistantName: string;
+  timeZone: string;
+  mountAllowlist: string;
+  log: Logger;
+  graceSeconds?: number;
+};
+
+/** Tells this checkout's containers from another's on the same host. */
+export const instanceId = (dataDir: string) => createHash('sha256').update(path.resolve(dataDir)).digest('hex').slice(0, 12);
+
+const MAX_LOG_OUTPUT = 256 * 1024;
+const fail = (kind: AgentFailure['kind'], message: string, retryable: boolean): AgentRunResult =>
+  ({ ok: false, failure: { kind, message, retryable } });
+
+function readAllowlist(file: string, log: Logger): Allowlist {
+  if (!fs.existsSync(file)) return { allowedRoots: [], blockedPatterns: [] };
+  try {
+    return allowlistSchema.parse(JSON.parse(fs.readFileSync(file, 'utf8')));
+  } catch (err) {
+    log.error({ file, err: String(err) }, 'Mount allowlist is not valid; no extra mounts are allowed until it is fixed');
+    return { allowedRoots: [], blockedPatterns: [] };
+  }
+}
+
+export function createDockerAgentRunner(deps: DockerRunnerDeps): AgentRunner {
+  const instance = instanceId(deps.paths.dataDir);
+  const graceSeconds = deps.graceSeconds ?? 10;
+
+  /** Creates what the group's container writes to; returns a problem a person can fix, or null. */
+  function prepare(folder: string): string | null {
+    const h = hostPaths(deps.paths, folder);
+    if (!fs.statSync(h.configToml, { throwIfNoEntry: false })?.isFile()) {
+      return `the Kimi configuration ${h.configToml} is missing. Run scripts/setup-oauth-isolation.sh on the host to create it.`;
+    }
+    if (!fs.statSync(h.tokenDir, { throwIfNoEntry: false })?.isDirectory()) {
+      return `the OAuth token directory ${h.tokenDir} is missing. Run \`kimi login\` on the host, then scripts/setup-oauth-isolation.sh.`;
+    }
+    fs.mkdirSync(h.sessions, { recursive: true, mode: 0o700 });
+    fs.mkdirSync(h.group, { recursive: true });
+    ensureIpcDirs(path.dirname(h.ipc), folder);
+    return null;
+  }
+
+  function extraMounts(req: AgentRunRequest, notes: string[]): Mount[] {
+    const wanted = req.group.container.extraMounts ?? [];
+    if (wanted.length === 0) return [];
+    const allowlist = readAllowlist(deps.mountAllowlist, deps.log);
+    const mounts: Mount[] = [];
+    for (const w of wanted) {
+      let real: string | null = null;
+      try { real = fs.realpathSync(w.hostPath); } catch { /* reported below as missing */ }
+      const decision = checkExtraMount(w, real, allowlist, [deps.paths.dataDir, deps.paths.groupsDir]);
+      if (decision.ok) mounts.push(decision.mount);
+      else {
+        notes.push(`extra mount refused: ${decision.reason}`);
+        deps.log.warn({ group: req.group.folder, reason: decision.reason }, 'Extra mount refused');
+      }
+    }
+    return mounts;
+  }
+
+  function explainExit(exit: ContainerExit, limits: Limits, logFile: string): AgentRunResult {
+    if (exit.stopped) return fail('timeout', 'the agent took too long and was stopped.', true);
+    if (exit.oomKilled) {
+      return fail('crashed', `the agent ran out of memory (limit ${limits.memoryMb} MB) and was stopped; see ${logFile}.`, true);
+    }
+    return fail('crashed', `the agent crashed (exit code ${exit.exitCode}); the log is ${logFile}.`, true);
+  }
+
+  return {
+    async run(req) {
+      const folder = req.group.folder;
+      const problem = prepare(folder);
+      if (problem) return fail('config', problem, false);
+      try {
+        if (!(await deps.runtime.imageExists(deps.image))) {
+          return fail('config', `the agent image ${deps.image} is not built. Build it with container/build.sh.`, false);
+        }
+      } catch (err) {
+        if (err instanceof DockerUnavailable) return fail('unavailable', `${err.message}; start Docker and the message will be retried.`, true);
+        throw err;
+      }
+
+      const notes: string[] = [];
+      const projectSecrets = secretCandidates(deps.paths).flatMap((relative) => {
+        const st = fs.lstatSync(path.join(deps.paths.projectRoot, relative), { throwIfNoEntry: false });
+        return st ? [{ relative, kind: st.isDirectory() ? 'dir' as const : 'file' as const }] : [];
+      });
+      const mounts = planMounts({ folder, isMain: req.group.isMain, paths: deps.paths, projectSecrets,
+        extra: extraMounts(req, notes) });
+      const limits: Limits = {
+        memoryMb: req.group.container.memoryMb ?? deps.limits.memoryMb,
+        cpus: req.group.container.cpus ?? deps.limits.cpus,
+        pids: req.group.container.pids ?? deps.limits.pids,
+      };
+      const name = `nanokimi-${instance}-${folder}-${req.runId}`;
+      const spec = containerSpec({
+        name, image: deps.image, user: deps.user, mounts, limits, network: req.group.container.network ?? deps.network,
+        labels: { instance, group: folder, run: req.runId },
+        env: {
+          ASSISTANT_NAME: deps.assistantName, TZ: deps.timeZone, NANOKIMI_GROUP: folder,
+          NANOKIMI_IS_MAIN: req.group.isMain ? '1' : '0', NANOKIMI_RUN_KIND: req.input.type === 'task' ? 'task' : 'chat',
+          NANOKIMI_CHAT_JID: req.chatJid, ...(req.sessionId ? { NANOKIMI_SESSION_ID: req.sessionId } : {}),
+        },
+      });
+
+      // The agent reads its work from input/, the first prompt like every follow-up.
+      await writeJsonAtomic(path.join(req.ipcDir, 'input'), req.input);
+
+      const started = new Date();
+      const logDir = path.join(deps.paths.groupsDir, folder, 'logs');
+      fs.mkdirSync(logDir, { recursive: true });
+      const logFile = path.join(logDir, `container-${started.toISOString().replace(/[:.]/g, '-')}.log`);
+      let output = '';
+      const header = [
+        `NanoKimi agent run ${req.runId} for group ${folder}${req.group.isMain ? ' (main)' : ''}`,
+        `Container: ${name}`, `Image: ${deps.image}`, `User: ${deps.user}`,
+        `Limits: memory ${limits.memoryMb} MB, cpus ${limits.cpus}, pids ${limits.pids}, network ${spec.HostConfig!.NetworkMode}`,
+        `Started: ${started.toISOString()}`, 'Mounts:', ...describeMounts(mounts).map((l) => `  ${l}`), ...notes,
+      ];
+      const writeLog = (footer: string[]) => fs.writeFileSync(logFile, [...header, ...footer, 'Output:', output].join('\n'));
+
+      let result: AgentRunResult;
+      let exit: ContainerExit | undefined;
+      try {
+        exit = await deps.runtime.run(spec, { signal: req.signal, graceSeconds,
+          onOutput: (t) => { output = (output + t).slice(-MAX_LOG_OUTPUT); } });
+        result = exit.exitCode === 0 && !exit.stopped ? { ok: true } : explainExit(exit, limits, logFile);
+      } catch (err) {
+        if (err instanceof DockerUnavailable) result = fail('unavailable', `${err.message}; start Docker and the message will be retried.`, true);
+        else if (err instanceof ImageMissing) result = fail('config', `the agent image ${deps.image} is not built. Build it with container/build.sh.`, false);
+        else result = fail('crashed', `the container could not run: ${(err as Error).message}; the log is ${logFile}.`, true);
+      }
+      const seconds = ((Date.now() - started.getTime()) / 1000).toFixed(1);
+      writeLog([`Duration: ${seconds} s`, `Exit code: ${exit?.exitCode ?? 'none'}${exit?.oomKilled ? ' (out of memory)' : ''}${exit?.stopped ? ' (stopped by NanoKimi)' : ''}`,
+        ...(result.ok ? [] : [`Failure: ${result.failure.message}`])]);
+      deps.log.info({ group: folder, runId: req.runId, exitCode: exit?.exitCode, seconds, log: logFile }, 'Container finished');
+      return result;
+    },
+  };
+}
+
+/** At start-up: containers a previous daemon left running are stopped and removed. */
+export async function removeOrphans(runtime: DockerRuntime, dataDir: string, log: Logger): Promise<void> {
+  try {
+    const n = await runtime.removeOrphans(instanceId(dataDir));
+    if (n > 0) log.warn({ containers: n }, 'Removed agent containers left by a previous run');
+  } catch (err) {
+    log.warn({ err: String(err) }, 'Could not look for orphan containers; Docker may be down');
+  }
+}

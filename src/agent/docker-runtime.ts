@@ -1,0 +1,98 @@
+/**
+ * @module The container runtime on dockerode (the Engine API; no docker CLI, nothing blocking).
+ * Docker's own failures become typed errors the runner can turn into sentences for people.
+ */
+import { PassThrough } from 'node:stream';
+import Docker from 'dockerode';
+import { LABEL_INSTANCE } from './container-spec.ts';
+
+/** The engine cannot be reached: not installed, not started, or no permission on its socket. */
+export class DockerUnavailable extends Error {
+  override name = 'DockerUnavailable';
+}
+export class ImageMissing extends Error {
+  override name = 'ImageMissing';
+}
+
+export type ContainerExit = { exitCode: number; oomKilled: boolean; stopped: boolean };
+
+export type DockerRuntime = {
+  /** Reachable, and whether the engine runs rootless (its user namespace shifts uids). */
+  ping(): Promise<{ rootless: boolean }>;
+  imageExists(image: string): Promise<boolean>;
+  /** Creates, starts and waits for a container; on abort stops it (SIGTERM, then SIGKILL after the grace). Always removes it. */
+  run(spec: Docker.ContainerCreateOptions, opts: { signal: AbortSignal; graceSeconds: number; onOutput: (text: string) => void }): Promise<ContainerExit>;
+  /** Removes every container of this instance (left by a daemon that died); returns how many. */
+  removeOrphans(instance: string): Promise<number>;
+};
+
+type DockerError = Error & { statusCode?: number; code?: string; json?: { message?: string } };
+
+function translate(err: unknown): Error {
+  const e = err as DockerError;
+  if (e.code === 'ENOENT' || e.code === 'ECONNREFUSED' || e.code === 'EACCES') {
+    return new DockerUnavailable(`the Docker engine is not reachable (${e.code} on ${e.message.replace(/^.*?(\/\S+).*$/, '$1')})`);
+  }
+  if (e.statusCode === 404 && /no such image/i.test(e.json?.message ?? e.message)) return new ImageMissing(e.json?.message ?? e.message);
+  return e instanceof Error ? e : new Error(String(err));
+}
+
+export function createDockerRuntime(docker: Docker = new Docker()): DockerRuntime {
+  return {
+    async ping() {
+      try {
+        await docker.ping();
+        const info = await docker.info() as { SecurityOptions?: string[] };
+        return { rootless: (info.SecurityOptions ?? []).some((o) => o.includes('rootless')) };
+      } catch (err) { throw translate(err); }
+    },
+
+    async imageExists(image) {
+      try {
+        await docker.getImage(image).inspect();
+        return true;
+      } catch (err) {
+        if ((err as DockerError).statusCode === 404) return false;
+        throw translate(err);
+      }
+    },
+
+    async run(spec, opts) {
+      let container: Docker.Container;
+      try {
+        container = await docker.createContainer(spec);
+      } catch (err) { throw translate(err); }
+      try {
+        // Attach before start so not a byte of early output (a crash message) is missed.
+        const stream = await container.attach({ stream: true, stdout: true, stderr: true });
+        const out = new PassThrough();
+        out.on('data', (chunk: Buffer) => opts.onOutput(chunk.toString()));
+        docker.modem.demuxStream(stream, out, out);
+        if (opts.signal.aborted) return { exitCode: -1, oomKilled: false, stopped: true };
+        await container.start();
+        const stop = () => { void container.stop({ t: opts.graceSeconds }).catch(() => undefined); };
+        opts.signal.addEventListener('abort', stop, { once: true });
+        try {
+          const { StatusCode } = await container.wait() as { StatusCode: number };
+          const state = (await container.inspect()).State;
+          return { exitCode: StatusCode, oomKilled: state.OOMKilled, stopped: opts.signal.aborted };
+        } finally {
+          opts.signal.removeEventListener('abort', stop);
+          (stream as NodeJS.ReadWriteStream & { destroy(): void }).destroy();
+        }
+      } catch (err) {
+        throw translate(err);
+      } finally {
+        await container.remove({ force: true }).catch(() => undefined);
+      }
+    },
+
+    async removeOrphans(instance) {
+      try {
+        const found = await docker.listContainers({ all: true, filters: { label: [`${LABEL_INSTANCE}=${instance}`] } });
+        await Promise.all(found.map((c) => docker.getContainer(c.Id).remove({ force: true }).catch(() => undefined)));
+        return found.length;
+      } catch (err) { throw translate(err); }
+    },
+  };
+}

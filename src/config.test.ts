@@ -1,3 +1,4 @@
+import os from 'node:os';
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -25,6 +26,10 @@ describe('loadConfig', () => {
       timeZone: Intl.DateTimeFormat().resolvedOptions().timeZone,
       maxConcurrentContainers: 3,
       containerImage: 'nanokimi-agent:latest',
+      containerUser: '1000:1000',
+      containerLimits: { memoryMb: 1024, cpus: 1, pids: 256 },
+      containerNetwork: 'bridge',
+      mountAllowlist: path.join(os.homedir(), '.config', 'nanokimi', 'mount-allowlist.json'),
       agentTimeoutMs: 1_800_000,
       agentIdleMs: 300_000,
       agentMaxAttempts: 3,
@@ -123,4 +128,17 @@ describe('.env.example', () => {
     expect(new Set(listed).size).toBe(listed.length); // each key once
     expect([...listed].sort()).toEqual(Object.keys(envSchema.shape).sort());
   });
+});
+
+describe('container settings', () => {
+  it('reads limits, user and network, and expands ~ in the allowlist path', () => {
+    const c = loadConfig({ CONTAINER_USER: '1001:1001', CONTAINER_MEMORY_MB: '512', CONTAINER_CPUS: '1.5', CONTAINER_PIDS: '100',
+      CONTAINER_NETWORK: 'none', MOUNT_ALLOWLIST: '~/allow.json' }, '/srv/nanokimi');
+    expect(c).toMatchObject({ containerUser: '1001:1001', containerLimits: { memoryMb: 512, cpus: 1.5, pids: 100 },
+      containerNetwork: 'none', mountAllowlist: path.join(os.homedir(), 'allow.json') });
+  });
+  it.each([['CONTAINER_USER', 'node'], ['CONTAINER_CPUS', '0'], ['CONTAINER_NETWORK', 'host'], ['CONTAINER_MEMORY_MB', '64']])(
+    'refuses %s=%s', (key, value) => {
+      expect(() => loadConfig({ [key]: value }, '/srv/nanokimi')).toThrow(new RegExp(`^${key}="${value}" is not valid: expected `));
+    });
 });

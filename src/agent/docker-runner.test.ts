@@ -266,7 +266,7 @@ describe('docker agent runner: the run log', () => {
       const { runtime } = fakeRuntime({
         run: () => {
           const logs = path.join(paths.groupsDir, 'family', 'logs');
-          fs.rmSync(logs, { recursive: true });
+          fs.rmSync(logs, { recursive: true, force: true });
           fs.symlinkSync(outside, logs);
           return exit();
         },

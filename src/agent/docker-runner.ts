@@ -5,10 +5,11 @@
  */
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import type { Logger } from '../logger.ts';
 import { writeJsonAtomic } from '../ipc/atomic-write.ts';
-import { ensureIpcDirs } from '../ipc/watcher.ts';
+import { ensureIpcDirs } from '../ipc/ipc-dirs.ts';
 import type { AgentFailure, AgentRunner, AgentRunRequest, AgentRunResult } from './agent-runner.ts';
 import { containerSpec, type Limits } from './container-spec.ts';
 import { DockerUnavailable, ImageMissing, type ContainerExit, type DockerRuntime } from './docker-runtime.ts';
@@ -73,7 +74,7 @@ export function createDockerAgentRunner(deps: DockerRunnerDeps): AgentRunner {
     for (const w of wanted) {
       let real: string | null = null;
       try { real = fs.realpathSync(w.hostPath); } catch { /* reported below as missing */ }
-      const decision = checkExtraMount(w, real, allowlist, [deps.paths.dataDir, deps.paths.groupsDir]);
+      const decision = checkExtraMount(w, real, allowlist, [deps.paths.dataDir, deps.paths.groupsDir, deps.paths.projectRoot], os.homedir());
       if (decision.ok) mounts.push(decision.mount);
       else {
         notes.push(`extra mount refused: ${decision.reason}`);
@@ -133,7 +134,7 @@ export function createDockerAgentRunner(deps: DockerRunnerDeps): AgentRunner {
 
       const started = new Date();
       const logDir = path.join(deps.paths.groupsDir, folder, 'logs');
-      fs.mkdirSync(logDir, { recursive: true });
+      try { fs.mkdirSync(logDir, { recursive: true }); } catch { /* reported when the log is written */ }
       const logFile = path.join(logDir, `container-${started.toISOString().replace(/[:.]/g, '-')}.log`);
       let output = '';
       const header = [
@@ -142,7 +143,19 @@ export function createDockerAgentRunner(deps: DockerRunnerDeps): AgentRunner {
         `Limits: memory ${limits.memoryMb} MB, cpus ${limits.cpus}, pids ${limits.pids}, network ${spec.HostConfig!.NetworkMode}`,
         `Started: ${started.toISOString()}`, 'Mounts:', ...describeMounts(mounts).map((l) => `  ${l}`), ...notes,
       ];
-      const writeLog = (footer: string[]) => fs.writeFileSync(logFile, [...header, ...footer, 'Output:', output].join('\n'));
+      // The group folder is mounted read-write, so the agent may have swapped logs/ or the log's name
+      // for a symlink: refuse a logs/ that is not a real directory, and never follow or overwrite a file.
+      const writeLog = (footer: string[]) => {
+        try {
+          fs.mkdirSync(logDir, { recursive: true });
+          if (!fs.lstatSync(logDir).isDirectory()) throw new Error(`${logDir} is not a real directory`);
+          const { O_WRONLY, O_CREAT, O_EXCL, O_NOFOLLOW } = fs.constants;
+          const fd = fs.openSync(logFile, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, 0o644);
+          try { fs.writeFileSync(fd, [...header, ...footer, 'Output:', output].join('\n')); } finally { fs.closeSync(fd); }
+        } catch (err) {
+          deps.log.warn({ group: folder, log: logFile, err: String(err) }, 'Could not write the run log');
+        }
+      };
 
       let result: AgentRunResult;
       let exit: ContainerExit | undefined;

@@ -148,3 +148,16 @@ describe('allowlistSchema', () => {
     expect(allowlistSchema.safeParse(value).success).toBe(false);
   });
 });
+
+describe('checkExtraMount: the home directory', () => {
+  const allowlist = allowlistSchema.parse({ allowedRoots: [{ path: '/', allowReadWrite: false }] });
+  it('refuses the home directory itself and any folder that contains it', () => {
+    for (const p of ['/home/me', '/home', '/']) {
+      const d = checkExtraMount({ hostPath: p, name: 'x' }, p, allowlist, [], '/home/me');
+      expect(d.ok, p).toBe(false);
+    }
+  });
+  it('allows a folder inside the home directory', () => {
+    expect(checkExtraMount({ hostPath: '/home/me/projects', name: 'x' }, '/home/me/projects', allowlist, [], '/home/me').ok).toBe(true);
+  });
+});

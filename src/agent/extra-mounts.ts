@@ -23,8 +23,12 @@ export type ExtraMountDecision = { ok: true; mount: Mount } | { ok: false; reaso
 
 const within = (root: string, p: string) => p === root || p.startsWith(root.endsWith('/') ? root : `${root}/`);
 
+/**
+ * `protectedRoots` (NanoKimi's own data, groups, project) may neither contain nor be inside a mount;
+ * `homeDir` may not be inside one, since a home holds keys (~/.ssh) that no pattern can list in full.
+ */
 export function checkExtraMount(req: ExtraMountRequest, realHostPath: string | null, allowlist: Allowlist,
-  protectedRoots: readonly string[]): ExtraMountDecision {
+  protectedRoots: readonly string[], homeDir?: string): ExtraMountDecision {
   if (!/^[a-z0-9][a-z0-9._-]{0,62}$/i.test(req.name)) {
     return { ok: false, reason: `extra mount name "${req.name}" must be letters, digits, dot, dash or underscore` };
   }
@@ -35,6 +39,9 @@ export function checkExtraMount(req: ExtraMountRequest, realHostPath: string | n
   if (blocked) return { ok: false, reason: `${realHostPath} matches the blocked pattern "${blocked}"` };
   const overlapsProtected = protectedRoots.find((r) => within(r, realHostPath) || within(realHostPath, r));
   if (overlapsProtected) return { ok: false, reason: `${realHostPath} overlaps NanoKimi's own ${overlapsProtected}` };
+  if (homeDir && within(realHostPath, homeDir)) {
+    return { ok: false, reason: `${realHostPath} contains the home directory ${homeDir}; mount a folder inside it instead` };
+  }
   const root = allowlist.allowedRoots.find((r) => within(path.resolve(r.path), realHostPath));
   if (!root) return { ok: false, reason: `${realHostPath} is not under any allowed root of the mount allowlist` };
   const readWrite = (req.readWrite ?? false) && root.allowReadWrite;

@@ -7,7 +7,8 @@ import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
 import type { Logger } from '../logger.ts';
-import { MAX_IPC_FILE_BYTES, ipcDirNames } from './protocol.ts';
+import { ensureIpcDirs, ipcSubdir } from './ipc-dirs.ts';
+import { MAX_IPC_FILE_BYTES } from './protocol.ts';
 
 export type IpcSource = 'messages' | 'tasks';
 export type ProcessResult = { ok: true } | { ok: false; reason: string };
@@ -32,12 +33,6 @@ export type IpcWatcher = {
 
 const sources: readonly IpcSource[] = ['messages', 'tasks'];
 
-/** Creates `data/ipc/<folder>/{messages,tasks,input,errors}`. */
-export function ensureIpcDirs(ipcDir: string, folder: string): string {
-  const root = path.join(ipcDir, folder);
-  for (const d of ipcDirNames) fs.mkdirSync(path.join(root, d), { recursive: true, mode: 0o700 });
-  return root;
-}
 
 export function startIpcWatcher(deps: IpcWatcherDeps): IpcWatcher {
   const watchers = new Map<string, fs.FSWatcher[]>();
@@ -46,9 +41,8 @@ export function startIpcWatcher(deps: IpcWatcherDeps): IpcWatcher {
   const again = new Set<string>();
   let stopped = false;
 
-  async function quarantine(dir: string, name: string, reason: string): Promise<void> {
-    const errors = path.join(dir, '..', 'errors');
-    await fsp.mkdir(errors, { recursive: true });
+  async function quarantine(folder: string, dir: string, name: string, reason: string): Promise<void> {
+    const errors = ipcSubdir(deps.ipcDir, folder, 'errors');
     await fsp.writeFile(path.join(errors, `${name}.reason`), `${reason}\n`);
     await fsp.rename(path.join(dir, name), path.join(errors, name)).catch(async () => {
       await fsp.rm(path.join(dir, name), { force: true, recursive: true });
@@ -71,12 +65,12 @@ export function startIpcWatcher(deps: IpcWatcherDeps): IpcWatcher {
       await fsp.rm(file, { force: true });
     } else {
       deps.log.warn({ group: folder, source, file: name, reason: verdict.reason }, 'IPC file refused; moved to errors/');
-      await quarantine(dir, name, verdict.reason);
+      await quarantine(folder, dir, name, verdict.reason);
     }
   }
 
   async function scanOnce(folder: string, source: IpcSource): Promise<void> {
-    const dir = path.join(deps.ipcDir, folder, source);
+    const dir = ipcSubdir(deps.ipcDir, folder, source);
     const names = await fsp.readdir(dir).catch(() => [] as string[]);
     // Temp files (dot-prefixed) are still being written; sorted names keep a group's replies in order.
     for (const name of names.filter((n) => !n.startsWith('.')).sort()) {

@@ -13,6 +13,7 @@ import type { createMessageStore } from '../store/messages.ts';
 import type { createRunStore } from '../store/runs.ts';
 import type { createTaskStore, Task } from '../store/tasks.ts';
 import { writeJsonAtomic, writeFileAtomic, uniqueFileName } from '../ipc/atomic-write.ts';
+import { ipcSubdir } from '../ipc/ipc-dirs.ts';
 import { CLOSE_SENTINEL, inputFileSchema, type InputFile } from '../ipc/protocol.ts';
 import { formatPrompt } from './prompt.ts';
 import type { WorkResult } from './group-queue.ts';
@@ -59,7 +60,7 @@ export type GroupWorker = {
 export function createGroupWorker(deps: GroupWorkerDeps): GroupWorker {
   const live = new Map<string, LiveRun>();
   const dueTasks = new Map<string, Task[]>();
-  const inputDir = (folder: string) => path.join(deps.ipcDir, folder, 'input');
+  const inputDir = (folder: string) => ipcSubdir(deps.ipcDir, folder, 'input');
 
   async function pendingInputs(folder: string): Promise<{ name: string; fromSeq: number | null }[]> {
     const names = await fsp.readdir(inputDir(folder)).catch(() => [] as string[]);

@@ -1,0 +1,25 @@
+/**
+ * @module A group's IPC directories, always real directories. The agent can write inside
+ * `data/ipc/<group>/`, so it could swap `messages/` for a symlink to a host folder and have the host
+ * read (and quarantine into reach) files that are not its own. Every host access goes through here.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { ipcDirNames } from './protocol.ts';
+
+export type IpcSubdir = (typeof ipcDirNames)[number];
+
+/** The path of a group's IPC subdirectory, replacing anything there that is not a real directory. */
+export function ipcSubdir(ipcDir: string, folder: string, sub: IpcSubdir): string {
+  const dir = path.join(ipcDir, folder, sub);
+  const st = fs.lstatSync(dir, { throwIfNoEntry: false });
+  if (st && !st.isDirectory()) fs.rmSync(dir, { force: true });
+  if (!st || !st.isDirectory()) fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+  return dir;
+}
+
+/** Creates (or repairs) `data/ipc/<folder>/{messages,tasks,input,errors}`; returns the group's IPC root. */
+export function ensureIpcDirs(ipcDir: string, folder: string): string {
+  for (const d of ipcDirNames) ipcSubdir(ipcDir, folder, d);
+  return path.join(ipcDir, folder);
+}

@@ -41,7 +41,7 @@ async function viaRuntime(i: number): Promise<number> {
   clear();
   const t0 = performance.now();
   const seen = firstReply(t0);
-  await runner.run({ runId: i, group, input, chatJid: group.jid, ipcDir: ipc, signal: new AbortController().signal });
+  await runner.run({ runId: i, group, input, sessionId: 'bench', chatJid: group.jid, ipcDir: ipc, signal: new AbortController().signal });
   return seen;
 }
 

@@ -12,8 +12,8 @@ export type AgentRunRequest = {
   input: InputFile;
   /** The chat that replies go to by default. */
   chatJid: string;
-  /** The group's Kimi session to resume; absent for a new session or an isolated task. */
-  sessionId?: string;
+  /** The Kimi session to resume or create (the host keeps the group's id; an isolated task gets a fresh one). */
+  sessionId: string;
   /** `data/ipc/<folder>`: the agent writes replies to messages/ and reads follow-ups from input/. */
   ipcDir: string;
   /** Aborted when the run must stop now (hard timeout, shutdown). */
@@ -30,7 +30,7 @@ export type AgentFailure = {
   retryable: boolean;
 };
 
-export type AgentRunResult = { ok: true; sessionId?: string } | { ok: false; failure: AgentFailure };
+export type AgentRunResult = { ok: true } | { ok: false; failure: AgentFailure };
 
 export interface AgentRunner {
   /** Runs the agent until it exits (after its idle time or a close request) and says how it ended. */

@@ -62,6 +62,7 @@ const request = (g: Group = group(), over: Partial<AgentRunRequest> = {}): Agent
   runId: 7,
   group: g,
   input: { type: 'messages', text: 'hi', fromSeq: 1, toSeq: 1 },
+  sessionId: 'sess-0',
   chatJid: g.jid,
   ipcDir: path.join(paths.dataDir, 'ipc', g.folder),
   signal: new AbortController().signal,
@@ -346,12 +347,12 @@ describe('docker agent runner: the first input and the container spec', () => {
     }
   });
 
-  it('marks a scheduled task run as a task and leaves out the session when there is none', async () => {
+  it('marks a scheduled task run as a task and passes the session it was given', async () => {
     const { runtime, calls } = fakeRuntime();
-    await runner(runtime).run(request(group(), { input: { type: 'task', text: 'daily summary', taskId: 't1' } }));
+    await runner(runtime).run(request(group(), { input: { type: 'task', text: 'daily summary', taskId: 't1' }, sessionId: 'iso-1' }));
     const env = calls.run[0]!.Env!;
     expect(env).toContain('NANOKIMI_RUN_KIND=task');
-    expect(env.some((e) => e.startsWith('NANOKIMI_SESSION_ID='))).toBe(false);
+    expect(env).toContain('NANOKIMI_SESSION_ID=iso-1');
   });
 
   it('mounts a non-main group without the project, credentials directory, backup token or .env', async () => {

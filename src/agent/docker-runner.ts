@@ -125,7 +125,7 @@ export function createDockerAgentRunner(deps: DockerRunnerDeps): AgentRunner {
         env: {
           ASSISTANT_NAME: deps.assistantName, TZ: deps.timeZone, NANOKIMI_GROUP: folder,
           NANOKIMI_IS_MAIN: req.group.isMain ? '1' : '0', NANOKIMI_RUN_KIND: req.input.type === 'task' ? 'task' : 'chat',
-          NANOKIMI_CHAT_JID: req.chatJid, ...(req.sessionId ? { NANOKIMI_SESSION_ID: req.sessionId } : {}),
+          NANOKIMI_CHAT_JID: req.chatJid, NANOKIMI_SESSION_ID: req.sessionId,
         },
       });
 

@@ -3,6 +3,7 @@
  * due tasks, one agent run at a time. While a chat run is alive it takes follow-up messages through
  * the group's `input/` directory, asks the agent to close when idle, and stops it at the hard timeout.
  */
+import { randomUUID } from 'node:crypto';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
 import type { AgentRunner, AgentRunResult } from '../agent/agent-runner.ts';
@@ -42,7 +43,7 @@ export type GroupWorkerDeps = {
 
 /** A run in progress; `deliveredSeq` is null for task runs, which answer no messages. */
 type LiveRun = {
-  runId: number; group: Group; chatJid: string; deliveredSeq: number | null;
+  runId: number; sessionId: string; group: Group; chatJid: string; deliveredSeq: number | null;
   closing: boolean; idleTimer?: NodeJS.Timeout; hardTimer?: NodeJS.Timeout; abort: AbortController;
 };
 
@@ -90,14 +91,17 @@ export function createGroupWorker(deps: GroupWorkerDeps): GroupWorker {
   }
 
   /** Starts one agent run and keeps it company until it ends. */
-  async function runAgent(group: Group, input: InputFile, chatJid: string, sessionId: string | undefined):
+  /** The group's Kimi session: the stored one, or a new id that is kept once a run with it succeeds. */
+  const groupSession = (folder: string) => deps.groups.session(folder) ?? randomUUID();
+
+  async function runAgent(group: Group, input: InputFile, chatJid: string, sessionId: string):
     Promise<{ run: LiveRun; result: AgentRunResult }> {
     const kind = input.type === 'task' ? 'task' : 'chat';
     const deliveredSeq = input.type === 'messages' ? input.toSeq : null;
     // Input left by a run that died with a previous process is already part of this prompt.
     await collectLeftovers(group.folder);
     const runId = deps.runs.start(group.folder, kind, chatJid, deliveredSeq, 1, input.type === 'task' ? input.taskId : undefined);
-    const run: LiveRun = { runId, group, chatJid, deliveredSeq, closing: false, abort: new AbortController() };
+    const run: LiveRun = { runId, sessionId, group, chatJid, deliveredSeq, closing: false, abort: new AbortController() };
     live.set(group.folder, run);
     armTimers(run);
     deps.setTyping(chatJid, true);
@@ -134,7 +138,7 @@ export function createGroupWorker(deps: GroupWorkerDeps): GroupWorker {
     const replyTo = backlog.findLast((m) => m.triggers)!.chatJid;
     const text = formatPrompt(backlog, { timeZone: deps.timeZone, maxChars: deps.maxPromptChars });
     const { run, result } = await runAgent(group, { type: 'messages', text, fromSeq: backlog[0]!.seq, toSeq: last.seq },
-      replyTo, deps.groups.session(group.folder));
+      replyTo, groupSession(group.folder));
     const leftoverFrom = await collectLeftovers(group.folder);
     if (!result.ok) {
       deps.runs.finish(run.runId, 'failed', result.failure.message);
@@ -142,14 +146,15 @@ export function createGroupWorker(deps: GroupWorkerDeps): GroupWorker {
     }
     // A clean end answers everything the agent picked up, replies or not (it may choose silence).
     deps.groups.advanceCursor(group.folder, leftoverFrom === null ? run.deliveredSeq! : leftoverFrom - 1);
-    if (result.sessionId) deps.groups.saveSession(group.folder, result.sessionId);
+    deps.groups.saveSession(group.folder, run.sessionId);
     deps.runs.finish(run.runId, 'done');
     return { ok: true };
   }
 
   async function runTask(group: Group, task: Task): Promise<void> {
     const started = Date.now();
-    const sessionId = task.contextMode === 'group' ? deps.groups.session(group.folder) : undefined;
+    // An isolated task starts a session of its own that nothing resumes.
+    const sessionId = task.contextMode === 'group' ? groupSession(group.folder) : randomUUID();
     const text = `<scheduled_task id="${task.id}">\n${task.prompt}\n</scheduled_task>`;
     const { run, result } = await runAgent(group, { type: 'task', text, taskId: task.id }, task.chatJid, sessionId);
     await collectLeftovers(group.folder);
@@ -159,8 +164,8 @@ export function createGroupWorker(deps: GroupWorkerDeps): GroupWorker {
     if (!result.ok) {
       deps.notify(group.folder, task.chatJid, `Scheduled task ${task.id} failed: ${result.failure.message}`,
         `task-failure/${task.id}/${run.runId}`);
-    } else if (task.contextMode === 'group' && result.sessionId) {
-      deps.groups.saveSession(group.folder, result.sessionId);
+    } else if (task.contextMode === 'group') {
+      deps.groups.saveSession(group.folder, run.sessionId);
     }
   }
 

@@ -34,7 +34,7 @@ function runner(memoryMb = 256) {
 let runIds = 0;
 /** Runs the probe for a group with a list of checks; returns how the run ended and what the probe reported. */
 async function probe(g: Group, checks: string[], then = 'exit', signal = new AbortController().signal, memoryMb?: number) {
-  const req: AgentRunRequest = { runId: ++runIds, group: g, chatJid: g.jid, signal,
+  const req: AgentRunRequest = { runId: ++runIds, group: g, chatJid: g.jid, signal, sessionId: `s-${runIds}`,
     input: { type: 'messages', text: JSON.stringify({ checks, then }), fromSeq: 1, toSeq: 1 },
     ipcDir: path.join(tree.dataDir, 'ipc', g.folder) };
   const result: AgentRunResult = await runner(memoryMb).run(req);

@@ -2,7 +2,7 @@ import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
-    include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
+    include: ['src/**/*.test.ts', 'test/**/*.test.ts', 'container/agent-runner/src/**/*.test.ts'],
     // Spawned daemons and real file watching need more than the 5 s default on a loaded machine.
     testTimeout: 60_000,
     hookTimeout: 60_000,

@@ -6,6 +6,7 @@ cd "$(dirname "$0")/.."
 source scripts/node-env.sh
 if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   npm ci --no-fund --no-audit
+  npm ci --no-fund --no-audit --prefix container/agent-runner
 fi
 if [ ! -f .env ]; then
   cp .env.example .env

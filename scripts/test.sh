@@ -4,4 +4,5 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/node-env.sh
 npm ci --no-fund --no-audit
+npm ci --no-fund --no-audit --prefix container/agent-runner
 npm test

@@ -10,6 +10,7 @@ import type { Config } from './config.ts';
 import { localJid } from './domain.ts';
 import { registerGroup, type NewGroup } from './groups/register.ts';
 import { createIpcProcessor } from './ipc/processor.ts';
+import { refreshSnapshots, writeSnapshots } from './ipc/snapshots.ts';
 import { startIpcWatcher, type IpcWatcher } from './ipc/watcher.ts';
 import type { Logger } from './logger.ts';
 import { startOutboxSender } from './outbox/sender.ts';
@@ -64,11 +65,13 @@ export async function startDaemon(deps: DaemonDeps): Promise<Daemon> {
     if (outbox.add({ sourceKey: key, groupFolder: folder, chatJid, text, runId: null })) sender.wake(chatJid);
   };
 
+  const snapshotDeps = { ipcDir: config.ipcDir, groups, tasks };
   const worker = createGroupWorker({
     groups, messages, runs, tasks, agent: deps.agent, ipcDir: config.ipcDir, timeZone: config.timeZone,
     maxPromptChars: config.maxPromptChars, idleMs: config.agentIdleMs, timeoutMs: config.agentTimeoutMs,
     drainIpc: async (folder) => watcher?.drain(folder),
     setTyping: (jid, on) => channels.find((c) => c.owns(jid))?.setTyping?.(jid, on),
+    beforeRun: (group) => writeSnapshots(snapshotDeps, group),
     notify, log,
   });
 
@@ -89,7 +92,7 @@ export async function startDaemon(deps: DaemonDeps): Promise<Daemon> {
   const processor = createIpcProcessor({
     db: stores.db, groups, outbox, runs, tasks, timeZone: config.timeZone, now: Date.now, register,
     onReply: (folder, chatJid) => { worker.noteOutput(folder); sender.wake(chatJid); },
-    onTasksChanged: () => scheduler?.wake(),
+    onTasksChanged: (folder) => { refreshSnapshots(snapshotDeps, folder); scheduler?.wake(); },
   });
   watcher = startIpcWatcher({ ipcDir: config.ipcDir, folders: () => groups.list().map((g) => g.folder),
     process: processor, log });

@@ -10,6 +10,7 @@ import path from 'node:path';
 import type { Logger } from '../logger.ts';
 import { writeJsonAtomic } from '../ipc/atomic-write.ts';
 import { ensureIpcDirs } from '../ipc/ipc-dirs.ts';
+import { agentFailureSchema, type AgentFailureLine } from '../ipc/protocol.ts';
 import type { AgentFailure, AgentRunner, AgentRunRequest, AgentRunResult } from './agent-runner.ts';
 import { containerSpec, type Limits } from './container-spec.ts';
 import { DockerUnavailable, ImageMissing, type ContainerExit, type DockerRuntime } from './docker-runtime.ts';
@@ -34,6 +35,20 @@ export type DockerRunnerDeps = {
 export const instanceId = (dataDir: string) => createHash('sha256').update(path.resolve(dataDir)).digest('hex').slice(0, 12);
 
 const MAX_LOG_OUTPUT = 256 * 1024;
+/** Failures worth another attempt: the next one may well succeed. */
+export const retryableKinds: ReadonlySet<AgentFailure['kind']> = new Set(['provider', 'crashed', 'timeout']);
+
+/** The last failure line the agent-runner printed, if any (see agentFailureSchema). */
+export function reportedFailure(output: string): AgentFailureLine | null {
+  const lines = output.split('\n').filter((l) => l.startsWith('{"nanokimi":"failure"'));
+  for (const line of lines.reverse()) {
+    try {
+      const parsed = agentFailureSchema.safeParse(JSON.parse(line));
+      if (parsed.success) return parsed.data;
+    } catch { /* a truncated line: look at the one before */ }
+  }
+  return null;
+}
 const fail = (kind: AgentFailure['kind'], message: string, retryable: boolean): AgentRunResult =>
   ({ ok: false, failure: { kind, message, retryable } });
 
@@ -84,8 +99,13 @@ export function createDockerAgentRunner(deps: DockerRunnerDeps): AgentRunner {
     return mounts;
   }
 
-  function explainExit(exit: ContainerExit, limits: Limits, logFile: string): AgentRunResult {
+  function explainExit(exit: ContainerExit, limits: Limits, logFile: string, output: string): AgentRunResult {
     if (exit.stopped) return fail('timeout', 'the agent took too long and was stopped.', true);
+    const reported = reportedFailure(output);
+    if (reported) {
+      const where = reported.kind === 'crashed' || reported.kind === 'timeout' ? `; the log is ${logFile}` : '';
+      return fail(reported.kind, `${reported.message.replace(/\.$/, '')}${where}.`, retryableKinds.has(reported.kind));
+    }
     if (exit.oomKilled) {
       return fail('crashed', `the agent ran out of memory (limit ${limits.memoryMb} MB) and was stopped; see ${logFile}.`, true);
     }
@@ -162,7 +182,7 @@ export function createDockerAgentRunner(deps: DockerRunnerDeps): AgentRunner {
       try {
         exit = await deps.runtime.run(spec, { signal: req.signal, graceSeconds,
           onOutput: (t) => { output = (output + t).slice(-MAX_LOG_OUTPUT); } });
-        result = exit.exitCode === 0 && !exit.stopped ? { ok: true } : explainExit(exit, limits, logFile);
+        result = exit.exitCode === 0 && !exit.stopped ? { ok: true } : explainExit(exit, limits, logFile, output);
       } catch (err) {
         if (err instanceof DockerUnavailable) result = fail('unavailable', `${err.message}; start Docker and the message will be retried.`, true);
         else if (err instanceof ImageMissing) result = fail('config', `the agent image ${deps.image} is not built. Build it with container/build.sh.`, false);

@@ -27,7 +27,8 @@ export type IpcProcessorDeps = {
   now: () => number;
   register: (g: NewGroup) => Group;
   onReply: (folder: string, chatJid: string) => void;
-  onTasksChanged: () => void;
+  /** Tasks (or groups) of this folder changed: refresh what agents can list, re-arm the scheduler. */
+  onTasksChanged: (folder: string) => void;
 };
 
 function parse(source: IpcSource, content: string): { ok: true; req: IpcRequest } | { ok: false; reason: string } {
@@ -78,7 +79,7 @@ export function createIpcProcessor(deps: IpcProcessorDeps): IpcProcessor {
           prompt: action.file.prompt, schedule: action.file.schedule, contextMode: action.file.contextMode,
           status: 'active', nextRunAt: first.firstRun, createdAt: now,
         });
-        deps.onTasksChanged();
+        deps.onTasksChanged(action.groupFolder);
         return { ok: true };
       }
       case 'set-task-status': {
@@ -91,12 +92,13 @@ export function createIpcProcessor(deps: IpcProcessorDeps): IpcProcessor {
           // A resumed task starts from now instead of firing for every slot it missed while paused.
           if (action.status === 'active') deps.tasks.setNextRun(action.taskId, resumeNextRun(task, deps.now(), deps.timeZone));
         })();
-        deps.onTasksChanged();
+        deps.onTasksChanged(task.groupFolder);
         return { ok: true };
       }
       case 'register': {
         deps.register({ jid: action.file.jid, name: action.file.name, folder: action.file.folder,
           requiresTrigger: action.file.requiresTrigger });
+        deps.onTasksChanged(action.file.folder);
         return { ok: true };
       }
     }

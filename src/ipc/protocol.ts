@@ -43,26 +43,28 @@ export const scheduleSchema = z.discriminatedUnion('kind', [
   z.strictObject({ kind: z.literal('once'), value: z.string().min(1).max(40) }),
 ]);
 
-export const taskFileSchema = z.discriminatedUnion('type', [
-  z.strictObject({
-    type: z.literal('schedule_task'),
-    prompt: z.string().min(1).max(MAX_TEXT_CHARS),
-    schedule: scheduleSchema,
-    contextMode: z.enum(['group', 'isolated']).default('group'),
-    /** Main only: schedule for another registered group. */
-    targetFolder: folderName.optional(),
-  }),
-  z.strictObject({ type: z.literal('pause_task'), taskId: z.string().min(1).max(100) }),
-  z.strictObject({ type: z.literal('resume_task'), taskId: z.string().min(1).max(100) }),
-  z.strictObject({ type: z.literal('cancel_task'), taskId: z.string().min(1).max(100) }),
-  z.strictObject({
-    type: z.literal('register_group'),
-    jid: z.string().min(1).max(200),
-    name: z.string().min(1).max(200),
-    folder: folderName,
-    requiresTrigger: z.boolean().default(true),
-  }),
-]);
+const scheduleTaskFile = z.strictObject({
+  type: z.literal('schedule_task'),
+  prompt: z.string().min(1).max(MAX_TEXT_CHARS),
+  schedule: scheduleSchema,
+  contextMode: z.enum(['group', 'isolated']).default('group'),
+  /** Main only: schedule for another registered group. */
+  targetFolder: folderName.optional(),
+});
+const taskIdFile = <T extends string>(type: T) => z.strictObject({ type: z.literal(type), taskId: z.string().min(1).max(100) });
+const pauseTaskFile = taskIdFile('pause_task');
+const resumeTaskFile = taskIdFile('resume_task');
+const cancelTaskFile = taskIdFile('cancel_task');
+const registerGroupFile = z.strictObject({
+  type: z.literal('register_group'),
+  jid: z.string().min(1).max(200),
+  name: z.string().min(1).max(200),
+  folder: folderName,
+  requiresTrigger: z.boolean().default(true),
+});
+
+export const taskFileSchema = z.discriminatedUnion('type',
+  [scheduleTaskFile, pauseTaskFile, resumeTaskFile, cancelTaskFile, registerGroupFile]);
 
 /**
  * Host -> agent: what to act on, the first prompt of a run and every follow-up alike. `toSeq` is
@@ -77,3 +79,59 @@ export type MessageFile = z.infer<typeof messageFileSchema>;
 export type TaskFile = z.infer<typeof taskFileSchema>;
 export type InputFile = z.infer<typeof inputFileSchema>;
 export type Schedule = z.infer<typeof scheduleSchema>;
+
+/**
+ * Agent -> host, on its stdout: why a run could not be done, as one JSON line. The host's container
+ * runner turns the last such line into the failure the chat hears (and whether to retry).
+ */
+export const agentFailureSchema = z.strictObject({
+  nanokimi: z.literal('failure'),
+  kind: z.enum(['config', 'auth-expired', 'provider', 'crashed', 'timeout']),
+  message: z.string().min(1).max(2000),
+});
+export type AgentFailureLine = z.infer<typeof agentFailureSchema>;
+
+/** Host -> agent snapshots in the IPC root, rewritten whenever they change, for the list tools. */
+export const TASKS_SNAPSHOT = 'tasks.json';
+export const GROUPS_SNAPSHOT = 'groups.json';
+export const tasksSnapshotSchema = z.array(z.object({
+  id: z.string(), groupFolder: z.string(), prompt: z.string(), schedule: scheduleSchema,
+  contextMode: z.enum(['group', 'isolated']), status: z.string(), nextRunAt: z.string().nullable(),
+}));
+export const groupsSnapshotSchema = z.array(z.object({
+  jid: z.string(), name: z.string(), folder: z.string().nullable(),
+}));
+
+/** The agent's tools, and the IPC file each one writes. Their JSON schemas are derived from these. */
+export const toolDefinitions = {
+  send_message: {
+    description: 'Send a message to the chat right now, before your turn ends (progress, or an answer in parts). ' +
+      'Your final reply is sent automatically; use this for anything that should arrive earlier.',
+    parameters: messageFileSchema.omit({ type: true, answersThrough: true }),
+    mainOnly: false,
+  },
+  schedule_task: {
+    description: 'Schedule a prompt to run later: cron ("0 9 * * 1-5"), interval (milliseconds, at least 60000) or once ' +
+      '(ISO time, local time zone unless an offset is given). contextMode "group" continues this conversation; "isolated" starts fresh.',
+    parameters: scheduleTaskFile.omit({ type: true }),
+    mainOnly: false,
+  },
+  list_tasks: { description: 'List the scheduled tasks you can manage, with their ids and next run times.', parameters: z.strictObject({}), mainOnly: false },
+  pause_task: { description: 'Pause a scheduled task by id.', parameters: pauseTaskFile.omit({ type: true }), mainOnly: false },
+  resume_task: { description: 'Resume a paused task by id.', parameters: resumeTaskFile.omit({ type: true }), mainOnly: false },
+  cancel_task: { description: 'Cancel a scheduled task by id, for good.', parameters: cancelTaskFile.omit({ type: true }), mainOnly: false },
+  register_group: {
+    description: 'Register a WhatsApp group so you answer there. folder: lowercase letters, digits and dashes. ' +
+      'Use list_available_groups to find the jid.',
+    parameters: registerGroupFile.omit({ type: true }),
+    mainOnly: true,
+  },
+  list_available_groups: {
+    description: 'List the WhatsApp groups this account is in, and which are registered.',
+    parameters: z.strictObject({}), mainOnly: true,
+  },
+} as const;
+export type ToolName = keyof typeof toolDefinitions;
+
+/** The JSON Schema of a tool's parameters, as the Kimi CLI receives it. */
+export const toolJsonSchema = (name: ToolName) => z.toJSONSchema(toolDefinitions[name].parameters, { io: 'input' });

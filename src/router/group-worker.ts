@@ -36,6 +36,8 @@ export type GroupWorkerDeps = {
   /** Processes the group's reply files still on disk, so none is left behind when a run ends. */
   drainIpc: (folder: string) => Promise<void>;
   setTyping: (chatJid: string, typing: boolean) => void;
+  /** Prepares what the agent reads besides its input (the task and group lists). */
+  beforeRun: (group: Group) => void;
   /** Tells the chat about a failed task run. */
   notify: (folder: string, chatJid: string, text: string, key: string) => void;
   log: Logger;
@@ -100,6 +102,7 @@ export function createGroupWorker(deps: GroupWorkerDeps): GroupWorker {
     const deliveredSeq = input.type === 'messages' ? input.toSeq : null;
     // Input left by a run that died with a previous process is already part of this prompt.
     await collectLeftovers(group.folder);
+    deps.beforeRun(group);
     const runId = deps.runs.start(group.folder, kind, chatJid, deliveredSeq, 1, input.type === 'task' ? input.taskId : undefined);
     const run: LiveRun = { runId, sessionId, group, chatJid, deliveredSeq, closing: false, abort: new AbortController() };
     live.set(group.folder, run);

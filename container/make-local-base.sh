@@ -19,6 +19,7 @@ cp "$busybox_bin" "$root/bin/busybox"
 for applet in $("$busybox_bin" --list); do
   [ -e "$root/bin/$applet" ] || ln -s busybox "$root/bin/$applet"
 done
+ln -s /bin/busybox "$root/usr/bin/env"   # for `#!/usr/bin/env node` scripts
 cp "$node_bin" "$root/usr/local/bin/node"
 # flock(1) as Debian images have it: the token tests take the lock the way kimi-cli does.
 flock_bin="$(command -v flock)"

@@ -105,6 +105,7 @@ export async function startDaemon(deps: DaemonDeps): Promise<Daemon> {
   for (const c of channels) {
     await c.start({ onMessage: (m) => router.handle(m), onReady: () => sender.wake() });
   }
+  for (const g of groups.list()) writeSnapshots(snapshotDeps, g);
   router.recover();
   sender.wake();
   scheduler = startScheduler({

@@ -12,7 +12,7 @@ import { createDockerAgentRunner, instanceId, removeOrphans } from '../../src/ag
 import { createDockerRuntime } from '../../src/agent/docker-runtime.ts';
 import type { Group } from '../../src/domain.ts';
 import { silentLogger } from '../../src/logger.ts';
-import { buildTestImages, dockerReady, makeProjectTree, PROBE_IMAGE, TEST_USER, type ProjectTree } from './docker-harness.ts';
+import { dockerReady, makeProjectTree, PROBE_IMAGE, TEST_USER, type ProjectTree } from './docker-harness.ts';
 
 const ready = await dockerReady();
 const docker = new Docker();
@@ -46,10 +46,7 @@ async function probe(g: Group, checks: string[], then = 'exit', signal = new Abo
 }
 
 describe.skipIf(!ready)('a group container on a real Docker engine', () => {
-  beforeAll(async () => {
-    await buildTestImages();
-    tree = makeProjectTree(['main', 'alpha', 'beta']);
-  }, 300_000);
+  beforeAll(() => { tree = makeProjectTree(['main', 'alpha', 'beta']); });
   afterAll(() => tree?.cleanup());
 
   it('cannot write config.toml, which is mounted read-only as a single file', async () => {

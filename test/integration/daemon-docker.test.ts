@@ -5,7 +5,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import Docker from 'dockerode';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { LABEL_INSTANCE } from '../../src/agent/container-spec.ts';
 import { createDockerAgentRunner, instanceId } from '../../src/agent/docker-runner.ts';
 import { createDockerRuntime } from '../../src/agent/docker-runtime.ts';
@@ -17,14 +17,13 @@ import { silentLogger } from '../../src/logger.ts';
 import { openDb } from '../../src/store/db.ts';
 import { createStores } from '../../src/store/stores.ts';
 import { waitFor } from '../e2e/spawn-daemon.ts';
-import { buildTestImages, dockerReady, makeProjectTree, PROBE_IMAGE, TEST_USER, type ProjectTree } from './docker-harness.ts';
+import { dockerReady, makeProjectTree, PROBE_IMAGE, TEST_USER, type ProjectTree } from './docker-harness.ts';
 
 const ready = await dockerReady();
 
 describe.skipIf(!ready)('the daemon with real containers', () => {
   let tree: ProjectTree;
   let daemon: Daemon;
-  beforeAll(async () => { await buildTestImages(); }, 300_000);
   afterAll(async () => { await daemon?.stop(); tree?.cleanup(); });
 
   it('answers two groups from their own containers, never more at once than the cap', async () => {

@@ -14,6 +14,8 @@ import { repoRoot } from '../e2e/spawn-daemon.ts';
 const run = promisify(execFile);
 export const PROBE_IMAGE = 'nanokimi-probe:test';
 export const RUNNER_IMAGE = 'nanokimi-agent-runner:test';
+/** The real agent-runner image with the fake kimi CLI installed as `kimi`. */
+export const FAKE_AGENT_IMAGE = 'nanokimi-agent-fake:test';
 const BASE_IMAGE = 'nanokimi-base:local';
 
 /** True when an engine answers. Under CI a missing engine is a failure, never a skip. */
@@ -28,13 +30,14 @@ async function hasImage(name: string): Promise<boolean> {
   return new Docker().getImage(name).inspect().then(() => true, () => false);
 }
 
-/** Builds the base (if missing), the runner stage of container/Dockerfile on it, and the probe. */
+/** Builds the base (if missing), the runner stage of container/Dockerfile on it, the probe and the fake-CLI agent. */
 export async function buildTestImages(): Promise<void> {
   if (!(await hasImage(BASE_IMAGE))) await run('bash', [path.join(repoRoot, 'container/make-local-base.sh'), BASE_IMAGE]);
   await run('docker', ['build', '-q', '-f', 'container/Dockerfile', '--target', 'runner',
     '--build-arg', `BASE_IMAGE=${BASE_IMAGE}`, '--build-arg', `NODE_IMAGE=${BASE_IMAGE}`, '-t', RUNNER_IMAGE, '.'], { cwd: repoRoot });
-  await run('docker', ['build', '-q', '--build-arg', `RUNNER_IMAGE=${RUNNER_IMAGE}`, '-t', PROBE_IMAGE, '.'],
-    { cwd: path.join(repoRoot, 'test/fixtures/probe') });
+  for (const [image, dir] of [[PROBE_IMAGE, 'test/fixtures/probe'], [FAKE_AGENT_IMAGE, 'test/fixtures/fake-kimi']]) {
+    await run('docker', ['build', '-q', '--build-arg', `RUNNER_IMAGE=${RUNNER_IMAGE}`, '-t', image!, '.'], { cwd: path.join(repoRoot, dir!) });
+  }
 }
 
 /** The container user: 1000 (the image's node user) when the tests own the tree as root, else ourselves. */
@@ -54,7 +57,7 @@ export function makeProjectTree(groups: string[]): ProjectTree {
     fs.mkdirSync(path.dirname(path.join(root, rel)), { recursive: true });
     fs.writeFileSync(path.join(root, rel), content);
   };
-  write('data/credentials/config.toml', 'default_model = "kimi-code"\n');
+  write('data/credentials/config.toml', 'default_model = "kimi-code"\n\n[models.kimi-code]\nprovider = "managed:kimi-code"\nmodel = "kimi-latest"\n');
   write('data/credentials/kimi-code.json', '{"access_token":"backup-token"}');
   write('data/oauth-token/kimi-code.json', '{"access_token":"active-token"}');
   write('data/nanokimi.db', 'not really a database');

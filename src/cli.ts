@@ -11,9 +11,13 @@ import { NanoKimiError } from './errors.ts';
 import { registerGroup, RegistrationError } from './groups/register.ts';
 import { createLogger, type Logger } from './logger.ts';
 import { openDb } from './store/db.ts';
-import { createStores } from './store/stores.ts';
+import { createStores, type Stores } from './store/stores.ts';
 import { createDockerAgentRunner, removeOrphans } from './agent/docker-runner.ts';
 import { createDockerRuntime, DockerUnavailable } from './agent/docker-runtime.ts';
+import { baileysSocketFactory } from './channels/whatsapp/baileys-socket.ts';
+import { createWhatsAppChannel } from './channels/whatsapp/channel.ts';
+import { login } from './channels/whatsapp/login.ts';
+import { createSqliteAuthState } from './channels/whatsapp/auth-store.ts';
 
 const projectRoot = path.resolve(import.meta.dirname, '..');
 
@@ -21,6 +25,8 @@ const usage = `Usage: nanokimi <command> [options]
 
 Commands:
   start                         run the daemon in the foreground (the systemd unit runs this)
+  login [--pairing-code PHONE] [--relink]
+                                link this host to WhatsApp (QR code, or a pairing code for PHONE)
   chat [--group main] [--name NAME]
                                 talk to the running daemon from this terminal
   groups                        list registered groups and the group chats seen so far
@@ -53,7 +59,15 @@ async function start(): Promise<void> {
     image: cfg.containerImage, user: cfg.containerUser, limits: cfg.containerLimits, network: cfg.containerNetwork,
     assistantName: cfg.assistantName, timeZone: cfg.timeZone, mountAllowlist: cfg.mountAllowlist, log,
   });
-  const daemon = await startDaemon({ config: cfg, log, agent });
+  const whatsapp = (stores: Stores) => createWhatsAppChannel({
+    db: stores.db, socketFactory: baileysSocketFactory(log), assistantName: cfg.assistantName,
+    sharesOwnerNumber: !cfg.assistantHasOwnNumber, log, recordChat: stores.groups.recordGroupChat,
+    bindMainChat: (jid) => {
+      const main = stores.groups.list().find((g) => g.isMain);
+      if (main && main.jid !== jid) stores.groups.setJid(main.folder, jid);
+    },
+  });
+  const daemon = await startDaemon({ config: cfg, log, agent, channels: [whatsapp] });
   const shutdown = (signal: string) => {
     log.info({ signal }, 'Signal received');
     // A second signal, or a shutdown that hangs, must not keep the process alive forever.
@@ -150,11 +164,27 @@ function tasks(): void {
   }
 }
 
+async function linkWhatsApp(args: string[]): Promise<void> {
+  const { values } = parseArgs({ args, options: { 'pairing-code': { type: 'string' }, relink: { type: 'boolean' } } });
+  const cfg = config();
+  const stores = createStores(openDb(cfg.dbPath));
+  try {
+    if (values.relink) createSqliteAuthState(stores.db).clear();
+    const result = await login({ db: stores.db, socketFactory: baileysSocketFactory(createLogger({ level: 'warn' })),
+      pairingPhone: values['pairing-code'], print: (t) => console.log(t) });
+    if (!result.ok) throw new NanoKimiError('login', result.message);
+    console.log(`Linked as ${result.me}. Restart the service so it connects: systemctl --user restart nanokimi`);
+  } finally {
+    stores.db.close();
+  }
+}
+
 async function main(argv: string[]): Promise<void> {
   const [command, ...rest] = argv;
   switch (command) {
     case 'start': return start();
     case 'chat': return chat(rest);
+    case 'login': return linkWhatsApp(rest);
     case 'groups': return groups(rest);
     case 'tasks': return tasks();
     case undefined: case 'help': case '--help': case '-h': console.log(usage); return;

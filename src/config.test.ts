@@ -23,6 +23,7 @@ describe('loadConfig', () => {
     const config = loadConfig({}, ROOT);
     expect(config).toEqual({
       assistantName: 'Kai',
+      assistantHasOwnNumber: false,
       timeZone: Intl.DateTimeFormat().resolvedOptions().timeZone,
       maxConcurrentContainers: 3,
       containerImage: 'nanokimi-agent:latest',

@@ -28,6 +28,8 @@ export const envSchema = z.object({
   ASSISTANT_NAME: z.string().regex(/^[A-Za-z][A-Za-z0-9_-]{0,31}$/, 'a single word of letters, digits, _ or - (e.g. Kai)')
     .default('Kai')
     .describe('The name people write after @ to wake the assistant, and the name it answers as.'),
+  ASSISTANT_HAS_OWN_NUMBER: z.stringbool({ error: 'true or false' }).default(false)
+    .describe('true when the assistant has a WhatsApp number of its own; false (default) when it runs as a linked device of the owner\'s phone, so its replies start with "Kai: ".'),
   TZ: z.string().refine(isTimeZone, 'an IANA time zone such as Europe/Madrid or UTC')
     .default(Intl.DateTimeFormat().resolvedOptions().timeZone)
     .describe('Time zone for scheduled tasks and the times shown to the agent (default: the system\'s).'),
@@ -69,6 +71,7 @@ export type EnvKey = keyof typeof envSchema.shape;
 
 export type Config = Readonly<{
   assistantName: string;
+  assistantHasOwnNumber: boolean;
   timeZone: string;
   maxConcurrentContainers: number;
   containerImage: string;
@@ -116,6 +119,7 @@ export function loadConfig(env: Record<string, string | undefined>, projectRoot:
   const dataDir = path.resolve(projectRoot, e.DATA_DIR);
   return Object.freeze({
     assistantName: e.ASSISTANT_NAME,
+    assistantHasOwnNumber: e.ASSISTANT_HAS_OWN_NUMBER,
     timeZone: e.TZ,
     maxConcurrentContainers: e.MAX_CONCURRENT_CONTAINERS,
     containerImage: e.CONTAINER_IMAGE,

@@ -25,8 +25,8 @@ export type DaemonDeps = {
   config: Config;
   agent: AgentRunner;
   log: Logger;
-  /** Channels besides the local one (WhatsApp). */
-  channels?: Channel[];
+  /** Channels besides the local one (WhatsApp), built once the stores exist. */
+  channels?: ((stores: Stores) => Channel)[];
 };
 
 export type Daemon = { stores: Stores; stop(): Promise<void> };
@@ -57,7 +57,7 @@ export async function startDaemon(deps: DaemonDeps): Promise<Daemon> {
 
   const local = createLocalChannel({ socketPath: config.socketPath, assistantName: config.assistantName,
     groupExists: (f) => groups.get(f) !== undefined, log });
-  const channels: Channel[] = [local, ...(deps.channels ?? [])];
+  const channels: Channel[] = [local, ...(deps.channels ?? []).map((make) => make(stores))];
   const sender = startOutboxSender({ outbox, channels, log });
 
   /** A message from NanoKimi itself (not the agent) to a chat, through the outbox like any reply. */

@@ -19,6 +19,9 @@ export function createGroupStore(db: Db) {
   const insert = db.prepare(`INSERT INTO groups
     (folder, jid, name, trigger, requires_trigger, is_main, container_config, created_at)
     VALUES (@folder, @jid, @name, @trigger, @requiresTrigger, @isMain, @container, @createdAt)`);
+  const setJid = db.prepare('UPDATE groups SET jid = ? WHERE folder = ?');
+  const upsertChat = db.prepare(`INSERT INTO chats (jid, name, is_group) VALUES (?, ?, 1)
+    ON CONFLICT (jid) DO UPDATE SET name = excluded.name, is_group = 1`);
   const cursor = db.prepare('SELECT seq FROM cursors WHERE group_folder = ?');
   const advance = db.prepare(`INSERT INTO cursors (group_folder, seq) VALUES (?, ?)
     ON CONFLICT (group_folder) DO UPDATE SET seq = MAX(seq, excluded.seq)`);
@@ -36,6 +39,10 @@ export function createGroupStore(db: Db) {
       insert.run({ ...g, requiresTrigger: g.requiresTrigger ? 1 : 0, isMain: g.isMain ? 1 : 0,
         container: JSON.stringify(g.container) });
     },
+    /** Points a group at another chat (main follows the owner's self-chat once WhatsApp is linked). */
+    setJid: (folder: string, jid: string) => { setJid.run(jid, folder); },
+    /** A group chat a channel reported, registered or not, with its current name. */
+    recordGroupChat: (jid: string, name: string) => { upsertChat.run(jid, name); },
     cursor: (folder: string) => (cursor.get(folder) as { seq: number } | undefined)?.seq ?? 0,
     /** Moves the cursor forward only; an older value never rewinds it. */
     advanceCursor: (folder: string, seq: number) => { advance.run(folder, seq); },

@@ -111,4 +111,34 @@ export const migrations: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 2,
+    name: 'whatsapp',
+    sql: `
+      -- Baileys auth state: creds under ('creds', 'creds'), every signal key under (type, id).
+      -- Values are JSON made with Baileys' BufferJSON, so Buffers survive the round trip.
+      CREATE TABLE wa_auth (
+        type TEXT NOT NULL,
+        id TEXT NOT NULL,
+        value TEXT NOT NULL,
+        PRIMARY KEY (type, id)
+      ) WITHOUT ROWID;
+
+      -- Messages the bot sent: to drop their echoes and to answer Baileys' getMessage on retries.
+      CREATE TABLE wa_sent (
+        id TEXT PRIMARY KEY,
+        chat_jid TEXT NOT NULL,
+        message TEXT NOT NULL,
+        sent_at INTEGER NOT NULL
+      );
+
+      -- The channel's last known state (connected, linking, logged-out, replaced...), for doctor.
+      CREATE TABLE wa_status (
+        id INTEGER PRIMARY KEY CHECK (id = 1),
+        state TEXT NOT NULL,
+        detail TEXT NOT NULL DEFAULT '',
+        updated_at INTEGER NOT NULL
+      );
+    `,
+  },
 ];

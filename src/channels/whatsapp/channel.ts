@@ -1,0 +1,226 @@
+/**
+ * @module The WhatsApp channel: keeps one Baileys socket connected (reconnect policy from
+ * close-policy.ts), turns upserts into InboundMessages for the router, and delivers the outbox's
+ * replies in chunks, acknowledging a send only once WhatsApp accepted it.
+ */
+import { jidNormalizedUser, type GroupMetadata } from '@whiskeysockets/baileys';
+import type { Db } from '../../store/db.ts';
+import type { Logger } from '../../logger.ts';
+import { ChannelUnavailable, type Channel, type ChannelEvents } from '../channel.ts';
+import { createSqliteAuthState } from './auth-store.ts';
+import { decideOnClose, type ConnectionStatus } from './close-policy.ts';
+import { toInbound, type BotIdentity } from './inbound.ts';
+import { messageIdFor, splitReply, withPrefix } from './outbound.ts';
+import type { CounterCache, WaSocket, WaSocketFactory } from './socket-port.ts';
+import { createWaStore } from './wa-store.ts';
+
+export type WhatsAppDeps = {
+  db: Db;
+  socketFactory: WaSocketFactory;
+  assistantName: string;
+  /** The bot runs on the owner's own number (a linked device of the owner's phone). */
+  sharesOwnerNumber: boolean;
+  /** The owner's self-chat is the main group's chat. */
+  bindMainChat: (jid: string) => void;
+  /** Group chats the account is in, for listing and registering. */
+  recordChat: (jid: string, name: string) => void;
+  log: Logger;
+  /** Timers are a port so tests can watch the reconnect schedule without faking Baileys' own. */
+  setTimer?: (fn: () => void, ms: number) => { cancel(): void };
+  sendPauseMs?: number;
+  now?: () => number;
+};
+
+export type WhatsAppChannel = Channel & { status(): ConnectionStatus };
+
+const WA_JID = /@(s\.whatsapp\.net|g\.us|lid)$/;
+const TYPING_REFRESH_MS = 10_000;
+
+function mapCache(): CounterCache {
+  const m = new Map<string, unknown>();
+  return { get: <T>(k: string) => m.get(k) as T | undefined, set: (k, v) => { m.set(k, v); }, del: (k) => { m.delete(k); }, flushAll: () => m.clear() };
+}
+
+const defaultTimer = (fn: () => void, ms: number) => { const t = setTimeout(fn, ms); t.unref(); return { cancel: () => clearTimeout(t) }; };
+
+export function createWhatsAppChannel(deps: WhatsAppDeps): WhatsAppChannel {
+  const auth = createSqliteAuthState(deps.db);
+  const store = createWaStore(deps.db);
+  const setTimer = deps.setTimer ?? defaultTimer;
+  const retryCounters = mapCache(); // outlives reconnects, as Baileys advises
+  const metadata = new Map<string, GroupMetadata>();
+  const sending = new Set<string>(); // ids in flight: their echo may arrive before sendMessage resolves
+  const typing = new Map<string, { cancel(): void }>();
+  let sock: WaSocket | undefined;
+  let events: ChannelEvents | undefined;
+  let status: ConnectionStatus = 'stopped';
+  let attempts = 0;
+  let reconnect: { cancel(): void } | undefined;
+  let stopping = false;
+
+  function setStatus(next: ConnectionStatus, detail = ''): void {
+    status = next;
+    store.setStatus(next, detail);
+  }
+
+  function bot(): BotIdentity | undefined {
+    const me = sock?.user ?? auth.state.creds.me;
+    if (!me?.id) return undefined;
+    return { phoneJid: jidNormalizedUser(me.id), ...(me.lid ? { lid: jidNormalizedUser(me.lid) } : {}) };
+  }
+
+  async function refreshGroups(s: WaSocket): Promise<void> {
+    try {
+      const all = await s.groupFetchAllParticipating();
+      for (const g of Object.values(all)) { metadata.set(g.id, g); deps.recordChat(g.id, g.subject ?? ''); }
+    } catch (err) {
+      deps.log.warn({ err: String(err) }, 'Could not fetch the WhatsApp group list; it will be refreshed on the next connection');
+    }
+  }
+
+  function scheduleReconnect(ms: number): void {
+    reconnect?.cancel();
+    reconnect = setTimer(() => { reconnect = undefined; connect(); }, ms);
+  }
+
+  function onClose(code: number | undefined, reason: string): void {
+    sock = undefined;
+    if (stopping) return;
+    attempts++;
+    const decision = decideOnClose(code, attempts);
+    if (decision.action === 'stop') {
+      setStatus(decision.status, decision.message);
+      deps.log.error({ code }, decision.message); // once: nothing retries after a stop
+      return;
+    }
+    setStatus('connecting', `closed (${code ?? reason}); reconnecting`);
+    const delay = decision.action === 'reconnect-now' ? 0 : decision.delayMs;
+    deps.log.warn({ code, attempt: attempts, delayMs: delay }, 'WhatsApp connection closed; reconnecting');
+    scheduleReconnect(delay);
+  }
+
+  async function handleUpsert(s: WaSocket, messages: Parameters<typeof toInbound>[0][], type: 'notify' | 'append'): Promise<void> {
+    const identity = bot();
+    if (!identity || !events) return;
+    for (const m of messages) {
+      const inbound = toInbound(m, type, {
+        bot: identity, assistantName: deps.assistantName, sharesOwnerNumber: deps.sharesOwnerNumber,
+        isOwnSentMessage: (id) => sending.has(id) || store.wasSent(id),
+        isBotMessage: (_chat, id) => sending.has(id) || store.wasSent(id),
+        now: (deps.now ?? Date.now)(),
+      });
+      if ('skip' in inbound) { deps.log.debug({ id: m.key?.id, reason: inbound.reason }, 'WhatsApp message skipped'); continue; }
+      const name = inbound.isGroupChat ? metadata.get(inbound.chatJid)?.subject : undefined;
+      try {
+        await events.onMessage({ ...inbound, ...(name ? { chatName: name } : {}) });
+      } catch (err) {
+        // Not stored: WhatsApp will not redeliver, so say so loudly.
+        deps.log.error({ err: String(err), chatJid: inbound.chatJid, id: inbound.id }, 'Inbound WhatsApp message could not be stored');
+      }
+    }
+    void s;
+  }
+
+  function connect(): void {
+    if (stopping) return;
+    if (!auth.hasCreds()) {
+      setStatus('linking', 'not linked');
+      deps.log.error('WhatsApp is not linked. Run `nanokimi login` on this host, then restart the service.');
+      return;
+    }
+    setStatus('connecting');
+    const s = deps.socketFactory({
+      auth: auth.state,
+      getMessage: async (key) => (key.id ? store.sentContent(key.id) : undefined),
+      cachedGroupMetadata: async (jid) => metadata.get(jid),
+      msgRetryCounterCache: retryCounters,
+    });
+    sock = s;
+    s.ev.on('creds.update', () => auth.saveCreds());
+    s.ev.on('connection.update', (u) => {
+      if (sock !== s) return; // an old socket's late events
+      if (u.qr) {
+        // Linked creds that still get a QR were rejected: linking is an interactive step, not the service's.
+        setStatus('linking', 'WhatsApp asks to link again');
+        deps.log.error('WhatsApp asks to link this device again. Run `nanokimi login`, then restart the service.');
+        stopping = true;
+        s.end(undefined);
+        return;
+      }
+      if (u.connection === 'open') {
+        attempts = 0;
+        setStatus('connected');
+        const me = bot();
+        if (me) deps.bindMainChat(me.phoneJid);
+        deps.log.info({ me: me?.phoneJid }, 'WhatsApp connected');
+        void refreshGroups(s);
+        events?.onReady();
+      } else if (u.connection === 'close') {
+        const err = u.lastDisconnect?.error as { output?: { statusCode?: number }; message?: string } | undefined;
+        onClose(err?.output?.statusCode, err?.message ?? 'closed');
+      }
+    });
+    s.ev.on('messages.upsert', ({ messages, type }) => { void handleUpsert(s, messages, type); });
+    const forget = (jid?: string | null) => { if (jid) metadata.delete(jid); };
+    s.ev.on('groups.upsert', (gs) => gs.forEach((g) => { metadata.set(g.id, g); deps.recordChat(g.id, g.subject ?? ''); }));
+    s.ev.on('groups.update', (gs) => gs.forEach((g) => { forget(g.id); if (g.id && g.subject) deps.recordChat(g.id, g.subject); }));
+    s.ev.on('group-participants.update', (u) => forget(u.id));
+  }
+
+  const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+  return {
+    name: 'whatsapp',
+    owns: (jid) => WA_JID.test(jid),
+    status: () => status,
+
+    async send(chatJid, text, key) {
+      const s = sock;
+      if (!s || status !== 'connected') throw new ChannelUnavailable(`WhatsApp is ${status}`);
+      const chunks = splitReply(withPrefix(text, deps.assistantName, deps.sharesOwnerNumber));
+      for (const [i, chunk] of chunks.entries()) {
+        const id = messageIdFor(key, i);
+        if (store.wasSent(id)) continue; // delivered by an earlier attempt that died before finishing
+        sending.add(id);
+        try {
+          await s.sendMessage(chatJid, { text: chunk }, { messageId: id });
+          store.recordSent(id, chatJid, chunk);
+        } catch (err) {
+          throw new ChannelUnavailable(`WhatsApp did not accept the message: ${String(err)}`);
+        } finally {
+          sending.delete(id);
+        }
+        // One message at a time per chat, with a pause: bursts look like spam to WhatsApp.
+        if (i < chunks.length - 1) await sleep(deps.sendPauseMs ?? 1000);
+      }
+    },
+
+    setTyping(chatJid, on) {
+      typing.get(chatJid)?.cancel();
+      typing.delete(chatJid);
+      const s = sock;
+      if (!s || status !== 'connected') return;
+      const presence = (p: 'composing' | 'paused') => void s.sendPresenceUpdate(p, chatJid).catch(() => undefined);
+      if (!on) { presence('paused'); return; }
+      // WhatsApp drops "composing" after a while: repeat it while the agent works.
+      const tick = () => { presence('composing'); typing.set(chatJid, setTimer(tick, TYPING_REFRESH_MS)); };
+      tick();
+    },
+
+    async start(e) {
+      events = e;
+      stopping = false;
+      connect();
+    },
+
+    async stop() {
+      stopping = true;
+      reconnect?.cancel();
+      for (const t of typing.values()) t.cancel();
+      typing.clear();
+      sock?.end(undefined);
+      sock = undefined;
+      if (status === 'connected' || status === 'connecting') setStatus('stopped');
+    },
+  };
+}

@@ -1,0 +1,134 @@
+/** @module Turns one Baileys `messages.upsert` message into an InboundMessage, or says why it is skipped. Pure. */
+import { getContentType, isJidGroup, isJidStatusBroadcast, jidDecode, jidNormalizedUser, normalizeMessageContent } from '@whiskeysockets/baileys';
+import type { proto, WAMessage } from '@whiskeysockets/baileys';
+import type { InboundMessage } from '../../domain.ts';
+
+/** The bot's own identities, e.g. '15550001111@s.whatsapp.net' and '201234567890123@lid'. */
+export type BotIdentity = { phoneJid: string; lid?: string };
+
+export type InboundContext = {
+  bot: BotIdentity;
+  /** e.g. 'Kai' */
+  assistantName: string;
+  /** The bot runs on the owner's own number: replies carry `${assistantName}: ` and such text never triggers. */
+  sharesOwnerNumber: boolean;
+  /** Ids of messages the bot sent, to drop their echoes. */
+  isOwnSentMessage: (id: string) => boolean;
+  /** Whether `id` in `chatJid` is one of the bot's messages (reply-to-bot detection through the quoted stanzaId). */
+  isBotMessage: (chatJid: string, id: string) => boolean;
+  /** Milliseconds since the epoch; only for the 'append' recency window and a missing timestamp. */
+  now: number;
+};
+
+export type Skip = { skip: true; reason: string };
+
+/** Messages delivered by 'append' (after a reconnect) older than this are history, not conversation. */
+export const APPEND_WINDOW_MS = 10 * 60_000;
+
+const skip = (reason: string): Skip => ({ skip: true, reason });
+
+export function toInbound(msg: WAMessage, upsertType: 'notify' | 'append', ctx: InboundContext): InboundMessage | Skip {
+  const { remoteJid, id, fromMe } = msg.key;
+  if (!remoteJid || !id) return skip('no remoteJid or id');
+  if (msg.messageStubType) return skip(`stub message (type ${msg.messageStubType})`);
+  if (isJidStatusBroadcast(remoteJid)) return skip('status broadcast');
+  const content = normalizeMessageContent(msg.message);
+  if (!content) return skip('no message content');
+  if (content.protocolMessage) return skip('protocol message');
+  if (content.reactionMessage) return skip('reaction');
+  const type = getContentType(content);
+  if (!type) return skip(content.senderKeyDistributionMessage ? 'sender key distribution only' : 'no content type');
+
+  if (ctx.isOwnSentMessage(id)) return skip('echo of our own send');
+  const bot = botJids(ctx.bot);
+  const isSelfChat = bot.has(jidNormalizedUser(remoteJid));
+  if (fromMe && !isSelfChat) return skip('fromMe outside the self-chat');
+
+  const rawText = textOf(content, type);
+  if (!rawText?.trim()) return skip(`no text (${type})`);
+  if (ctx.sharesOwnerNumber && rawText.startsWith(`${ctx.assistantName}:`)) return skip('starts with the assistant prefix');
+
+  const sentAt = toMillis(msg.messageTimestamp);
+  if (upsertType === 'append') {
+    if (sentAt === undefined) return skip('append without timestamp');
+    if (ctx.now - sentAt > APPEND_WINDOW_MS) return skip('append older than 10 minutes');
+  }
+
+  const isGroupChat = isJidGroup(remoteJid) === true;
+  const chatJid = isSelfChat ? jidNormalizedUser(ctx.bot.phoneJid) : remoteJid;
+  const sender = senderOf(msg, isGroupChat, isSelfChat, ctx.bot);
+  if (!sender) return skip('group message without participant');
+
+  const info = contextInfoOf(content, type);
+  // On a shared number, the bot's JID is the owner's: mentions of it and replies to it address the owner.
+  const addressesBot = (jid: string | null | undefined) => !ctx.sharesOwnerNumber && !!jid && bot.has(jidNormalizedUser(jid));
+  const mentionsAssistant = (info?.mentionedJid ?? []).some(addressesBot);
+  const repliesToAssistant =
+    addressesBot(info?.participant) || (!!info?.stanzaId && ctx.isBotMessage(chatJid, info.stanzaId));
+
+  return {
+    chatJid,
+    id,
+    senderId: sender.id,
+    senderName: sender.name,
+    text: mentionsAssistant ? renameBotMentions(rawText, bot, ctx.assistantName) : rawText,
+    sentAt: sentAt ?? ctx.now,
+    mentionsAssistant,
+    repliesToAssistant,
+    isGroupChat,
+  };
+}
+
+/** The bot's normalized JIDs (device suffix such as ':7' stripped), phone and LID. */
+function botJids(bot: BotIdentity): Set<string> {
+  const jids = [bot.phoneJid, bot.lid].filter((j): j is string => !!j).map(jidNormalizedUser);
+  return new Set(jids.filter(Boolean));
+}
+
+function textOf(content: proto.IMessage, type: keyof proto.IMessage): string | undefined {
+  switch (type) {
+    case 'conversation': return content.conversation ?? undefined;
+    case 'extendedTextMessage': return content.extendedTextMessage?.text ?? undefined;
+    case 'imageMessage': return content.imageMessage?.caption ?? undefined;
+    case 'videoMessage': return content.videoMessage?.caption ?? undefined;
+    case 'documentMessage': return content.documentMessage?.caption ?? undefined;
+    default: return undefined;
+  }
+}
+
+function contextInfoOf(content: proto.IMessage, type: keyof proto.IMessage): proto.IContextInfo | undefined {
+  const inner: unknown = content[type];
+  if (typeof inner !== 'object' || inner === null || !('contextInfo' in inner)) return undefined;
+  return (inner.contextInfo as proto.IContextInfo | null | undefined) ?? undefined;
+}
+
+/** Seconds (number, Long, or a Long's plain `{low, high, unsigned}` after JSON) to milliseconds. */
+function toMillis(ts: WAMessage['messageTimestamp']): number | undefined {
+  if (ts === null || ts === undefined) return undefined;
+  const seconds = typeof ts === 'object'
+    ? (ts.unsigned ? ts.high >>> 0 : ts.high | 0) * 2 ** 32 + (ts.low >>> 0)
+    : Number(ts);
+  return Number.isFinite(seconds) && seconds > 0 ? seconds * 1000 : undefined;
+}
+
+type Sender = { id: string; name: string };
+
+function senderOf(msg: WAMessage, isGroupChat: boolean, isSelfChat: boolean, bot: BotIdentity): Sender | undefined {
+  const { key } = msg;
+  const [jid, alt] = isSelfChat
+    ? [bot.phoneJid, undefined]
+    : isGroupChat
+      ? [key.participant ?? msg.participant, key.participantAlt]
+      : [key.remoteJid, key.remoteJidAlt];
+  if (!jid) return undefined;
+  // A phone number says more than a LID when the sender has no push name.
+  const number = jidDecode(alt ?? undefined)?.user ?? jidDecode(jid)?.user ?? jid;
+  return { id: jidNormalizedUser(jid), name: msg.pushName?.trim() || number };
+}
+
+/** WhatsApp's @-picker writes the bot's digits ("@201234567890123"): the agent should read "@Kai". */
+function renameBotMentions(text: string, bot: Set<string>, assistantName: string): string {
+  const digits = [...bot].map((j) => jidDecode(j)?.user ?? '').filter((u) => /^\d+$/.test(u));
+  if (digits.length === 0) return text;
+  return text.replace(new RegExp(`@(?:${digits.join('|')})(?!\\d)`, 'g'), `@${assistantName}`);
+}

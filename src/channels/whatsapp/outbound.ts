@@ -1,0 +1,37 @@
+/**
+ * @module How a reply is cut and marked before it goes to WhatsApp. Pure.
+ */
+import { createHash } from 'node:crypto';
+
+export const MAX_CHUNK_CHARS = 4000;
+
+/**
+ * Splits text into chunks of at most `max` characters, preferring paragraph breaks, then line
+ * breaks, then spaces; a single unbroken run longer than `max` is cut hard.
+ */
+export function splitReply(text: string, max = MAX_CHUNK_CHARS): string[] {
+  const chunks: string[] = [];
+  let rest = text.trim();
+  while (rest.length > max) {
+    const window = rest.slice(0, max + 1);
+    const cut = [window.lastIndexOf('\n\n'), window.lastIndexOf('\n'), window.lastIndexOf(' ')]
+      .find((i) => i > max / 2) ?? max;
+    chunks.push(rest.slice(0, cut).trimEnd());
+    rest = rest.slice(cut).trimStart();
+  }
+  if (rest) chunks.push(rest);
+  return chunks;
+}
+
+/** When the bot shares the owner's number, people must see which messages are the assistant's. */
+export function withPrefix(text: string, assistantName: string, sharesOwnerNumber: boolean): string {
+  return sharesOwnerNumber ? `${assistantName}: ${text}` : text;
+}
+
+/**
+ * A WhatsApp message id derived from the outbox key and chunk: a resend after a crash carries the
+ * same id, so WhatsApp shows the message once. Shaped like Baileys' own ids ("3EB0" + hex).
+ */
+export function messageIdFor(key: string, chunk: number): string {
+  return `3EB0${createHash('sha256').update(`${key}#${chunk}`).digest('hex').slice(0, 36).toUpperCase()}`;
+}

@@ -101,7 +101,7 @@ export function createWhatsAppChannel(deps: WhatsAppDeps): WhatsAppChannel {
 
   async function handleUpsert(s: WaSocket, messages: Parameters<typeof toInbound>[0][], type: 'notify' | 'append'): Promise<void> {
     const identity = bot();
-    if (!identity || !events) return;
+    if (!identity || !events || stopping) return;
     for (const m of messages) {
       const inbound = toInbound(m, type, {
         bot: identity, assistantName: deps.assistantName, sharesOwnerNumber: deps.sharesOwnerNumber,
@@ -136,7 +136,7 @@ export function createWhatsAppChannel(deps: WhatsAppDeps): WhatsAppChannel {
       msgRetryCounterCache: retryCounters,
     });
     sock = s;
-    s.ev.on('creds.update', () => auth.saveCreds());
+    s.ev.on('creds.update', () => { if (!stopping) auth.saveCreds(); });
     s.ev.on('connection.update', (u) => {
       if (sock !== s) return; // an old socket's late events
       if (u.qr) {

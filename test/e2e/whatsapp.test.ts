@@ -1,0 +1,179 @@
+/**
+ * The WhatsApp channel behind the real daemon, with a fake socket fed real-shaped v7 messages:
+ * each fixture ends in exactly the expected trigger decision and exactly one reply, or none.
+ */
+import path from 'node:path';
+import fs from 'node:fs';
+import type { WAMessage } from '@whiskeysockets/baileys';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createSqliteAuthState } from '../../src/channels/whatsapp/auth-store.ts';
+import { createWhatsAppChannel } from '../../src/channels/whatsapp/channel.ts';
+import { createWaStore } from '../../src/channels/whatsapp/wa-store.ts';
+import { loadConfig } from '../../src/config.ts';
+import { startDaemon, type Daemon } from '../../src/daemon.ts';
+import { registerGroup } from '../../src/groups/register.ts';
+import { silentLogger } from '../../src/logger.ts';
+import { openDb } from '../../src/store/db.ts';
+import { createStores } from '../../src/store/stores.ts';
+import { createFileAgent } from '../fixtures/file-agent.ts';
+import * as fx from '../fixtures/whatsapp/messages.ts';
+import { fakeSocketFactory, type FakeSocket } from '../fixtures/whatsapp/fake-socket.ts';
+import { makeTree, waitFor, type TestTree } from './spawn-daemon.ts';
+
+let tree: TestTree;
+let daemon: Daemon | undefined;
+afterEach(async () => { await daemon?.stop(); daemon = undefined; tree.cleanup(); });
+
+/** A linked device (creds saved as after `nanokimi login`) and one registered group. */
+async function start(opts: { sharesOwnerNumber?: boolean; delayMs?: number } = {}) {
+  tree = makeTree();
+  fs.mkdirSync(tree.dataDir, { recursive: true });
+  const db = openDb(path.join(tree.dataDir, 'nanokimi.db'));
+  const auth = createSqliteAuthState(db);
+  auth.state.creds.me = { id: fx.BOT_USER_ID, lid: fx.BOT_USER_LID, name: 'Kai' };
+  auth.state.creds.registered = true;
+  auth.saveCreds();
+  // Messages the bot sent before: their echoes and quotes must be recognised.
+  const sent = createWaStore(db);
+  for (const id of fx.SENT_IDS) sent.recordSent(id, fx.BOT_PHONE_JID, 'an earlier reply');
+  registerGroup({ groups: createStores(db).groups, groupsDir: tree.groupsDir, assistantName: 'Kai' },
+    { jid: fx.GROUP_JID, name: 'Family', folder: 'family' });
+  db.close();
+
+  const sockets = fakeSocketFactory();
+  const timers: { ms: number; fn: () => void }[] = [];
+  const config = loadConfig({ DATA_DIR: tree.dataDir, GROUPS_DIR: tree.groupsDir, TZ: 'UTC', AGENT_IDLE_SECONDS: '1' }, tree.root);
+  daemon = await startDaemon({ config, log: silentLogger(), agent: createFileAgent({ delayMs: opts.delayMs ?? 0 }),
+    channels: [(stores) => createWhatsAppChannel({
+      db: stores.db, socketFactory: sockets.factory, assistantName: 'Kai', sharesOwnerNumber: opts.sharesOwnerNumber ?? false,
+      log: silentLogger(), recordChat: stores.groups.recordGroupChat, now: () => fx.NOW_MS, sendPauseMs: 10,
+      setTimer: (fn, ms) => { timers.push({ ms, fn }); return { cancel: () => undefined }; },
+      bindMainChat: (jid) => { const main = stores.groups.list().find((g) => g.isMain)!; if (main.jid !== jid) stores.groups.setJid(main.folder, jid); },
+    })] });
+  const sock = sockets.last();
+  sock.groups = { [fx.GROUP_JID]: { id: fx.GROUP_JID, subject: 'Family' } };
+  sock.open();
+  return { sock, sockets, timers };
+}
+
+/** Delivers, then waits until the agent's run for it (if any) is over, so "no reply" is a fact. */
+async function deliverAndSettle(sock: FakeSocket, msgs: WAMessage[], type: 'notify' | 'append' = 'notify') {
+  sock.deliver(msgs, type);
+  await new Promise((r) => setTimeout(r, 300));
+  await waitFor('runs to finish', () => (daemon!.stores.db.prepare("SELECT COUNT(*) AS n FROM runs WHERE status = 'running'").get() as { n: number }).n === 0);
+  await new Promise((r) => setTimeout(r, 100));
+}
+
+describe('inbound WhatsApp messages through the router', () => {
+  it.each([
+    ['a native LID mention in a group', fx.lidMention, fx.GROUP_JID, "echo: @Kai what's the weather?"],
+    ['a typed @Kai', fx.typedKai, fx.GROUP_JID, 'echo: @Kai what time is the match?'],
+    ['a reply to the bot', fx.replyToBot, fx.GROUP_JID, 'echo: and tomorrow?'],
+    ['a reply quoting one of the bot\'s messages', fx.replyByStanza, fx.GROUP_JID, 'echo: thanks!'],
+    ['a disappearing-messages wrapper', fx.ephemeral, fx.GROUP_JID, 'echo: @Kai remind me to call mum'],
+    ['a view-once caption', fx.viewOnceImage, fx.GROUP_JID, 'echo: @Kai what plant is this?'],
+    ['the owner\'s self-chat (main)', fx.selfChat, fx.BOT_PHONE_JID, "echo: what's on my calendar today?"],
+  ])('%s gets exactly one reply, in the chat it came from', async (_name, msg, jid, text) => {
+    const { sock } = await start();
+    await deliverAndSettle(sock, [msg]);
+    expect(sock.sent.map((s) => ({ jid: s.jid, text: s.text }))).toEqual([{ jid, text }]);
+  });
+
+  it.each([
+    ['group chatter', fx.plainChatter],
+    ['a DM addressed by LID (not a registered chat)', fx.lidDm],
+    ['our own echo', fx.ownEcho],
+    ['fromMe in a group', fx.fromMeInGroup],
+    ['a decrypt-failure stub', fx.decryptStub],
+    ['a reaction', fx.reaction],
+    ['a revoke', fx.revoke],
+  ])('%s gets no reply', async (_name, msg) => {
+    const { sock } = await start();
+    await deliverAndSettle(sock, [msg]);
+    expect(sock.sent).toEqual([]);
+  });
+
+  it('a duplicate delivery is answered once', async () => {
+    const { sock } = await start();
+    await deliverAndSettle(sock, [fx.typedKai, fx.typedKai]);
+    await deliverAndSettle(sock, [fx.typedKai], 'append');
+    expect(sock.sent).toHaveLength(1);
+  });
+
+  it('after a reconnect, a recent append is answered and an old one is not', async () => {
+    const { sock, sockets, timers } = await start();
+    sock.close(428);
+    expect(timers).toHaveLength(1);
+    timers[0]!.fn();
+    const again = sockets.last();
+    expect(again).not.toBe(sock);
+    again.open();
+    await deliverAndSettle(again, [fx.oldAppend, fx.recentAppend], 'append');
+    expect(again.sent.map((s) => s.text)).toEqual(['echo: @Kai are you back?']);
+  });
+
+  it('with a shared number, replies carry "Kai: " and that prefix never wakes the bot', async () => {
+    const { sock } = await start({ sharesOwnerNumber: true });
+    await deliverAndSettle(sock, [fx.selfChat]);
+    await deliverAndSettle(sock, [fx.prefixedSelfChat]);
+    expect(sock.sent.map((s) => s.text)).toEqual(["Kai: echo: what's on my calendar today?"]);
+  });
+});
+
+describe('outbound to WhatsApp', () => {
+  it('a reply waits in the outbox while disconnected and goes out after the reconnect, once', async () => {
+    const { sock, sockets, timers } = await start({ delayMs: 300 });
+    sock.deliver([fx.typedKai]);
+    await new Promise((r) => setTimeout(r, 50));
+    sock.close(408);
+    await waitFor('the reply held in the outbox', () =>
+      (daemon!.stores.db.prepare("SELECT attempts FROM outbox WHERE status = 'pending'").get() as { attempts: number } | undefined)?.attempts);
+    timers.at(-1)!.fn();
+    const again = sockets.last();
+    again.open();
+    await waitFor('the reply after reconnect', () => again.sent.length === 1);
+    expect(sock.sent).toEqual([]);
+    expect(again.sent[0]).toMatchObject({ jid: fx.GROUP_JID, text: 'echo: @Kai what time is the match?' });
+  });
+
+  it('a send WhatsApp rejects is not marked sent and is retried', async () => {
+    const { sock } = await start();
+    sock.failSends = true;
+    sock.deliver([fx.typedKai]);
+    await waitFor('a failed attempt', () =>
+      (daemon!.stores.db.prepare("SELECT attempts FROM outbox WHERE status = 'pending'").get() as { attempts: number } | undefined)?.attempts);
+    sock.failSends = false;
+    sock.open(); // a channel "ready" wakes the outbox at once
+    await waitFor('the retried reply', () => sock.sent.length === 1);
+    await waitFor('the row marked sent', () => daemon!.stores.outbox.sent().length === 1);
+  });
+
+  it('shows "composing" while the agent works, then "paused"', async () => {
+    const { sock } = await start({ delayMs: 200 });
+    await deliverAndSettle(sock, [fx.typedKai]);
+    expect(sock.presences[0]).toEqual({ type: 'composing', jid: fx.GROUP_JID });
+    expect(sock.presences.at(-1)).toEqual({ type: 'paused', jid: fx.GROUP_JID });
+  });
+
+  it('main follows the owner\'s self-chat once WhatsApp is connected', async () => {
+    await start();
+    expect(daemon!.stores.groups.get('main')?.jid).toBe(fx.BOT_PHONE_JID);
+    expect(daemon!.stores.groups.groupChats()).toEqual([expect.objectContaining({ jid: fx.GROUP_JID, name: 'Family', folder: 'family' })]);
+  });
+});
+
+describe('connection policy', () => {
+  it.each([[401, 'logged-out'], [440, 'replaced'], [403, 'forbidden']])('a %i close stops reconnecting and is recorded', async (code, state) => {
+    const { sock, timers, sockets } = await start();
+    sock.close(code);
+    expect(timers).toEqual([]);
+    expect(sockets.sockets).toHaveLength(1);
+    expect(daemon!.stores.db.prepare('SELECT state FROM wa_status').get()).toEqual({ state });
+  });
+
+  it('515 after pairing reconnects at once', async () => {
+    const { sock, timers } = await start();
+    sock.close(515);
+    expect(timers.map((t) => t.ms)).toEqual([0]);
+  });
+});

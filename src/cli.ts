@@ -30,8 +30,8 @@ Commands:
   chat [--group main] [--name NAME]
                                 talk to the running daemon from this terminal
   groups                        list registered groups and the group chats seen so far
-  groups register --jid JID --name NAME --folder FOLDER [--no-trigger]
-                                register a chat as a group
+  groups register --name NAME --folder FOLDER [--jid JID] [--no-trigger]
+                                register a chat as a group (by its name, or its JID)
   tasks                         list scheduled tasks
 
 Configuration is read from the environment and ${path.join(projectRoot, '.env')}.`;
@@ -115,6 +115,14 @@ async function chat(args: string[]): Promise<void> {
   });
 }
 
+function chatByName(stores: Stores, name: string): string {
+  const matches = stores.groups.groupChats().filter((c) => c.name.toLowerCase() === name.toLowerCase());
+  if (matches.length === 1) return matches[0]!.jid;
+  throw new NanoKimiError('register', matches.length === 0
+    ? `no group chat called "${name}" has been seen; pass --jid, or wait until WhatsApp has connected once`
+    : `${matches.length} group chats are called "${name}"; pass --jid to say which (${matches.map((m) => m.jid).join(', ')})`);
+}
+
 function groups(args: string[]): void {
   const cfg = config();
   const stores = createStores(openDb(cfg.dbPath));
@@ -122,12 +130,15 @@ function groups(args: string[]): void {
     if (args[0] === 'register') {
       const { values } = parseArgs({ args: args.slice(1), options: {
         jid: { type: 'string' }, name: { type: 'string' }, folder: { type: 'string' }, 'no-trigger': { type: 'boolean' } } });
-      if (!values.jid || !values.name || !values.folder) {
-        throw new NanoKimiError('usage', 'groups register needs --jid, --name and --folder', 'run `nanokimi groups` to see the chats and their JIDs');
+      if (!values.name || !values.folder) {
+        throw new NanoKimiError('usage', 'groups register needs --name and --folder (and --jid when the name is not a known chat)',
+          'run `nanokimi groups` to see the chats and their JIDs');
       }
+      // A group the WhatsApp account is in can be named instead of giving its JID.
+      const jid = values.jid ?? chatByName(stores, values.name);
       try {
         const g = registerGroup({ groups: stores.groups, groupsDir: cfg.groupsDir, assistantName: cfg.assistantName },
-          { jid: values.jid, name: values.name, folder: values.folder, requiresTrigger: !values['no-trigger'] });
+          { jid, name: values.name, folder: values.folder, requiresTrigger: !values['no-trigger'] });
         console.log(`Registered "${g.name}" as groups/${g.folder} (${g.requiresTrigger ? `answers when someone writes ${g.trigger}` : 'answers every message'}).`);
       } catch (err) {
         if (err instanceof RegistrationError) throw new NanoKimiError('register', err.message);

@@ -1,0 +1,36 @@
+/** The `nanokimi` command's group and task subcommands, run as a person would. */
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterEach, expect, it } from 'vitest';
+import { openDb } from '../../src/store/db.ts';
+import { makeTree, repoRoot, type TestTree } from './spawn-daemon.ts';
+
+let tree: TestTree;
+afterEach(() => tree.cleanup());
+
+const cli = (...args: string[]) => spawnSync(process.execPath, [path.join(repoRoot, 'src/cli.ts'), ...args], {
+  env: { PATH: process.env.PATH ?? '', DATA_DIR: tree.dataDir, GROUPS_DIR: tree.groupsDir, TZ: 'UTC' }, encoding: 'utf8' });
+
+it('lists chats, registers one by name, and refuses names it does not know', () => {
+  tree = makeTree();
+  fs.mkdirSync(tree.dataDir, { recursive: true });
+  const db = openDb(path.join(tree.dataDir, 'nanokimi.db'));
+  db.prepare("INSERT INTO chats (jid, name, is_group) VALUES ('120363041234567890@g.us', 'Family', 1)").run();
+  db.close();
+
+  expect(cli('groups').stdout).toMatch(/Group chats seen but not registered:\n\s+120363041234567890@g\.us\s+Family/);
+  const reg = cli('groups', 'register', '--name', 'family', '--folder', 'family');
+  expect(reg.status).toBe(0);
+  expect(reg.stdout).toContain('Registered "family" as groups/family (answers when someone writes @Kai)');
+  expect(fs.existsSync(path.join(tree.groupsDir, 'family', 'KIMI.md'))).toBe(true);
+  expect(cli('groups').stdout).toMatch(/family\s+120363041234567890@g\.us\s+family/);
+
+  const unknown = cli('groups', 'register', '--name', 'Work', '--folder', 'work');
+  expect(unknown.status).toBe(1);
+  expect(unknown.stderr).toContain('no group chat called "Work" has been seen; pass --jid');
+  const bad = cli('groups', 'register', '--name', 'X', '--jid', '1@g.us', '--folder', '../etc');
+  expect(bad.stderr).toContain('"../etc" is not a valid group folder');
+  expect(cli('tasks').stdout).toBe('No scheduled tasks.\n');
+  expect(cli('frobnicate').stderr).toContain('unknown command "frobnicate"');
+});

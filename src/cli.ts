@@ -15,7 +15,9 @@ import { createStores, type Stores } from './store/stores.ts';
 import { createDockerAgentRunner, removeOrphans } from './agent/docker-runner.ts';
 import { createDockerRuntime, DockerUnavailable } from './agent/docker-runtime.ts';
 import { baileysSocketFactory } from './channels/whatsapp/baileys-socket.ts';
-import { createWhatsAppChannel } from './channels/whatsapp/channel.ts';
+import { createWhatsAppChannel, type WhatsAppChannel } from './channels/whatsapp/channel.ts';
+import { backupDatabase } from './ops/backup.ts';
+import { startHealthServer } from './ops/health.ts';
 import { login } from './channels/whatsapp/login.ts';
 import { createSqliteAuthState } from './channels/whatsapp/auth-store.ts';
 
@@ -33,6 +35,7 @@ Commands:
   groups register --name NAME --folder FOLDER [--jid JID] [--no-trigger]
                                 register a chat as a group (by its name, or its JID)
   tasks                         list scheduled tasks
+  backup [--to DIR]             copy the database (and the WhatsApp link) to a dated file, daemon running or not
 
 Configuration is read from the environment and ${path.join(projectRoot, '.env')}.`;
 
@@ -51,7 +54,7 @@ function config(): Config {
 
 async function start(): Promise<void> {
   const cfg = config();
-  const log = createLogger({ level: cfg.logLevel });
+  const log = createLogger({ level: cfg.logLevel, file: cfg.logFile ?? undefined });
   const runtime = createDockerRuntime();
   await checkDocker(runtime, cfg, log);
   const agent = createDockerAgentRunner({
@@ -59,19 +62,32 @@ async function start(): Promise<void> {
     image: cfg.containerImage, user: cfg.containerUser, limits: cfg.containerLimits, network: cfg.containerNetwork,
     assistantName: cfg.assistantName, timeZone: cfg.timeZone, mountAllowlist: cfg.mountAllowlist, log,
   });
-  const whatsapp = (stores: Stores) => createWhatsAppChannel({
+  let wa: WhatsAppChannel | undefined;
+  const whatsapp = (stores: Stores) => (wa = createWhatsAppChannel({
     db: stores.db, socketFactory: baileysSocketFactory(log), assistantName: cfg.assistantName,
     sharesOwnerNumber: !cfg.assistantHasOwnNumber, log, recordChat: stores.groups.recordGroupChat,
     bindMainChat: (jid) => {
       const main = stores.groups.list().find((g) => g.isMain);
       if (main && main.jid !== jid) stores.groups.setJid(main.folder, jid);
     },
-  });
+  }));
   const daemon = await startDaemon({ config: cfg, log, agent, channels: [whatsapp] });
+  const health = cfg.healthPort > 0 ? await startHealthServer({ port: cfg.healthPort, probes: [
+    { name: 'whatsapp', check: async () => ({ ok: wa?.status() === 'connected', detail: wa?.status() ?? 'off' }) },
+    { name: 'docker', check: () => runtime.ping().then((r) => ({ ok: true, detail: r.rootless ? 'rootless' : 'rootful' }),
+      (e: unknown) => ({ ok: false, detail: String(e) })) },
+    { name: 'database', check: async () => {
+      // Taking the write lock and letting it go proves the database is writable without changing it.
+      daemon.stores.db.exec('BEGIN IMMEDIATE; ROLLBACK');
+      return { ok: true, detail: 'writable' };
+    } },
+  ] }) : undefined;
+  if (health) log.info({ port: health.port }, 'Health endpoint on 127.0.0.1 (/health, /ready)');
   const shutdown = (signal: string) => {
     log.info({ signal }, 'Signal received');
     // A second signal, or a shutdown that hangs, must not keep the process alive forever.
     setTimeout(() => process.exit(1), 15_000).unref();
+    void health?.stop();
     void daemon.stop().then(() => process.exit(0));
   };
   process.once('SIGTERM', () => shutdown('SIGTERM'));
@@ -190,6 +206,18 @@ async function linkWhatsApp(args: string[]): Promise<void> {
   }
 }
 
+async function backup(args: string[]): Promise<void> {
+  const { values } = parseArgs({ args, options: { to: { type: 'string' } } });
+  const cfg = config();
+  const stores = createStores(openDb(cfg.dbPath));
+  try {
+    const file = await backupDatabase(stores.db, path.resolve(values.to ?? path.join(cfg.dataDir, 'backups')));
+    console.log(`Backed up the database (messages, groups, tasks and WhatsApp link) to ${file}`);
+  } finally {
+    stores.db.close();
+  }
+}
+
 async function main(argv: string[]): Promise<void> {
   const [command, ...rest] = argv;
   switch (command) {
@@ -198,6 +226,7 @@ async function main(argv: string[]): Promise<void> {
     case 'login': return linkWhatsApp(rest);
     case 'groups': return groups(rest);
     case 'tasks': return tasks();
+    case 'backup': return backup(rest);
     case undefined: case 'help': case '--help': case '-h': console.log(usage); return;
     default: throw new NanoKimiError('usage', `unknown command "${command}"`, 'run `nanokimi help` for the list');
   }

@@ -36,6 +36,8 @@ describe('loadConfig', () => {
       agentMaxAttempts: 3,
       maxPromptChars: 40_000,
       logLevel: 'info',
+      logFile: '/srv/nanokimi/logs/nanokimi.log',
+      healthPort: 0,
       projectRoot: ROOT,
       dataDir: '/srv/nanokimi/data',
       groupsDir: '/srv/nanokimi/groups',

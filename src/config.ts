@@ -61,6 +61,10 @@ export const envSchema = z.object({
     .describe('Cap on the size of the conversation handed to the agent; older messages beyond it are summarised as omitted.'),
   LOG_LEVEL: z.enum(logLevels, { error: `one of ${logLevels.join(', ')}` }).default('info')
     .describe('How much to log: fatal, error, warn, info, debug, trace or silent.'),
+  LOG_FILE: z.string().min(1).default('logs/nanokimi.log')
+    .describe('A copy of the log for `tail -f`, rolled over at 10 MB (5 kept); relative to the project root; none to turn it off.'),
+  HEALTH_PORT: int(0, 65_535).default(0)
+    .describe('Port of the health endpoint on 127.0.0.1 (/health, /ready) for a monitor; 0 turns it off.'),
   DATA_DIR: z.string().min(1).default('data')
     .describe('Runtime state: database, IPC, sessions, tokens. Relative paths are resolved from the project root.'),
   GROUPS_DIR: z.string().min(1).default('groups')
@@ -84,6 +88,8 @@ export type Config = Readonly<{
   agentMaxAttempts: number;
   maxPromptChars: number;
   logLevel: (typeof logLevels)[number];
+  logFile: string | null;
+  healthPort: number;
   projectRoot: string;
   dataDir: string;
   groupsDir: string;
@@ -132,6 +138,8 @@ export function loadConfig(env: Record<string, string | undefined>, projectRoot:
     agentMaxAttempts: e.AGENT_MAX_ATTEMPTS,
     maxPromptChars: e.MAX_PROMPT_CHARS,
     logLevel: e.LOG_LEVEL,
+    logFile: e.LOG_FILE === 'none' ? null : path.resolve(projectRoot, e.LOG_FILE),
+    healthPort: e.HEALTH_PORT,
     projectRoot,
     dataDir,
     groupsDir: path.resolve(projectRoot, e.GROUPS_DIR),

@@ -1,5 +1,7 @@
 /** @module pino logger: JSON lines on stdout for journald, pretty when a person watches a TTY. */
 import { pino, type Logger } from 'pino';
+import pinoPretty from 'pino-pretty';
+import { createRollingFile } from './log-file.ts';
 
 export type { Logger };
 
@@ -12,14 +14,13 @@ export const redactedPaths = [
   'apiKey', '*.apiKey', 'api_key', '*.api_key', 'password', '*.password', 'authorization', '*.authorization',
 ];
 
-export function createLogger(opts: { level: string; pretty?: boolean }): Logger {
+export function createLogger(opts: { level: string; pretty?: boolean; file?: string }): Logger {
   const pretty = opts.pretty ?? process.stdout.isTTY === true;
-  return pino({
-    level: opts.level,
-    base: undefined,
-    redact: { paths: redactedPaths, censor: '[redacted]' },
-    ...(pretty ? { transport: { target: 'pino-pretty', options: { translateTime: 'SYS:HH:MM:ss' } } } : {}),
-  });
+  const options = { level: opts.level, base: undefined, redact: { paths: redactedPaths, censor: '[redacted]' } };
+  const console = pretty ? pinoPretty({ translateTime: 'SYS:HH:MM:ss', sync: true }) : pino.destination({ fd: 1, sync: true });
+  if (!opts.file || opts.level === 'silent') return pino(options, console);
+  // The journal gets stdout; the file gets the same JSON lines for `tail -f logs/nanokimi.log`.
+  return pino(options, pino.multistream([{ stream: console, level: opts.level as pino.Level }, { stream: createRollingFile(opts.file), level: opts.level as pino.Level }]));
 }
 
 /** A logger that drops everything: for tests and for CLI commands that print their own output. */

@@ -22,7 +22,7 @@ export async function spawnDaemon(tree: TestTree, entry: string, env: Record<str
   const proc = spawn(process.execPath, [path.join(repoRoot, entry), ...(entry.endsWith('cli.ts') ? ['start'] : [])], {
     cwd: tree.root,
     env: { PATH: process.env.PATH ?? '', HOME: tree.root, DATA_DIR: tree.dataDir, GROUPS_DIR: tree.groupsDir,
-      LOG_LEVEL: 'info', ASSISTANT_NAME: 'Kai', TZ: 'UTC', ...env },
+      LOG_LEVEL: 'info', ASSISTANT_NAME: 'Kai', TZ: 'UTC', LOG_FILE: path.join(tree.root, 'logs', 'nanokimi.log'), ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';

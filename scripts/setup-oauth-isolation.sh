@@ -1,0 +1,381 @@
+#!/usr/bin/env bash
+# Puts the active Kimi OAuth token in data/oauth-token/ (the one credentials directory mounted into
+# agent containers) and lets the container's user refresh it there. Safe to run again and again.
+set -euo pipefail
+
+usage() {
+  cat <<'EOF'
+Usage: scripts/setup-oauth-isolation.sh [options]
+
+Sets up (or migrates to) the isolated OAuth token directory:
+  data/oauth-token/                mode 700, mounted read-write into every agent container
+  data/oauth-token/kimi-code.json  mode 600, the one active token (copied, never moved)
+  data/oauth-token/kimi-code.lock  the lock the Kimi CLI takes while it refreshes the token
+With rootless Docker it grants the container's user, through ACLs, what a token refresh needs:
+rwx on the directory, a default ACL rw (for the CLI's temp file), rw on the token and the lock.
+
+Options:
+  --token PATH         token to install (default: data/credentials/kimi-code.json, the backup,
+                       which stays where it is). After `kimi login` on the host:
+                       --token ~/.kimi/credentials/kimi-code.json
+  --force              replace an existing data/oauth-token/kimi-code.json
+  --rootless           Docker is rootless: grant the container user through ACLs
+  --rootful            Docker is rootful: no ACL is needed
+                       (default: ask `docker info`)
+  --container-uid N    uid the agent runs as inside the container (default 1000, the image's `node`)
+  --docker-user NAME   user that runs rootless Docker, looked up in /etc/subuid
+                       (default: $SUDO_USER, else you)
+  --host-uid N         grant this host uid directly, skipping detection and /etc/subuid (repeatable)
+  --dry-run            print every action, change nothing
+  --root DIR           project root (default: the directory above this script)
+  -h, --help           this text
+
+Environment: NANOKIMI_SUBUID_FILE replaces /etc/subuid (for tests).
+EOF
+}
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+TOKEN_SRC="" FORCE=0 DRY=0 MODE="" CONTAINER_UID=1000
+DOCKER_USER="${SUDO_USER:-$(id -un)}"
+SUBUID_FILE="${NANOKIMI_SUBUID_FILE:-/etc/subuid}"
+GRANT_UIDS=()
+PROBLEMS=0
+
+say() { printf '%s\n' "$*"; }
+die() {
+  printf 'error: %s\n' "$1" >&2
+  shift
+  local line
+  for line in "$@"; do printf '  %s\n' "$line" >&2; done
+  exit 1
+}
+need_value() { [[ $# -ge 2 && -n $2 ]] || die "$1 needs a value" "see --help"; }
+is_uint() { [[ $1 =~ ^[0-9]+$ ]]; }
+
+while [[ $# -gt 0 ]]; do
+  case "$1" in
+    --token) need_value "$@"; TOKEN_SRC=$2; shift ;;
+    --force) FORCE=1 ;;
+    --dry-run) DRY=1 ;;
+    --rootless) MODE=rootless ;;
+    --rootful) MODE=rootful ;;
+    --container-uid) need_value "$@"; CONTAINER_UID=$2; shift ;;
+    --docker-user) need_value "$@"; DOCKER_USER=$2; shift ;;
+    --host-uid) need_value "$@"; is_uint "$2" || die "--host-uid takes a number, got '$2'"; GRANT_UIDS+=("$2"); shift ;;
+    --root) need_value "$@"; ROOT=$2; shift ;;
+    -h | --help) usage; exit 0 ;;
+    *) die "unknown option '$1'" "see --help" ;;
+  esac
+  shift
+done
+is_uint "$CONTAINER_UID" || die "--container-uid takes a number, got '$CONTAINER_UID'"
+[[ -d $ROOT ]] || die "project root $ROOT is not a directory"
+ROOT="$(cd "$ROOT" && pwd)"
+
+TOKDIR="$ROOT/data/oauth-token"
+TOKEN="$TOKDIR/kimi-code.json"
+LOCK="$TOKDIR/kimi-code.lock"
+BACKUP="$ROOT/data/credentials/kimi-code.json"
+CONFIG="$ROOT/data/credentials/config.toml"
+rel() { printf '%s' "${1#"$ROOT"/}"; }
+relogin_hint=("get a token with \`kimi login\` on the host, then run:"
+  "scripts/setup-oauth-isolation.sh --token ~/.kimi/credentials/kimi-code.json")
+
+# ---- helpers that only look -------------------------------------------------------------------
+
+# Prints "ok <minutes left>" for a usable token file, else "bad <reason>". Never prints token values.
+token_check() {
+  if command -v node >/dev/null 2>&1; then
+    node -e '
+      let t; try { t = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8")); }
+      catch (e) { console.log(e.code ? "bad cannot read it (" + e.code + ")" : "bad not valid JSON"); process.exit(0); }
+      const str = (k) => t && typeof t[k] === "string" && t[k] !== "";
+      const miss = [];
+      if (!str("access_token")) miss.push("access_token");
+      if (!str("refresh_token")) miss.push("refresh_token");
+      if (!(t && typeof t.expires_at === "number" && isFinite(t.expires_at))) miss.push("expires_at");
+      if (miss.length) console.log("bad missing or invalid: " + miss.join(", "));
+      else console.log("ok " + ((t.expires_at * 1000 - Date.now()) / 60000).toFixed(1));' "$1"
+  elif command -v python3 >/dev/null 2>&1; then
+    python3 - "$1" <<'PY'
+import json, sys, time, math
+try:
+    t = json.load(open(sys.argv[1]))
+except OSError as e:
+    print(f"bad cannot read it ({e.strerror})"); sys.exit(0)
+except ValueError:
+    print("bad not valid JSON"); sys.exit(0)
+ok = lambda k: isinstance(t, dict) and isinstance(t.get(k), str) and t[k] != ""
+miss = [k for k in ("access_token", "refresh_token") if not ok(k)]
+e = t.get("expires_at") if isinstance(t, dict) else None
+if not (isinstance(e, (int, float)) and not isinstance(e, bool) and math.isfinite(e)):
+    miss.append("expires_at")
+print("bad missing or invalid: " + ", ".join(miss) if miss else f"ok {(e - time.time()) / 60:.1f}")
+PY
+  else
+    die "checking the token needs node (the project's runtime) or python3 on PATH"
+  fi
+}
+
+# "rwx" -> 7
+perm_digit() { local p=$1 d=0; [[ $p == r* ]] && d=$((d + 4)); [[ $p == ?w* ]] && d=$((d + 2)); [[ $p == ??x ]] && d=$((d + 1)); printf '%s' "$d"; }
+
+# The mode as owner/group/other ACL entries say it (stat shows the ACL mask in the group digits).
+base_mode() {
+  if command -v getfacl >/dev/null 2>&1; then
+    local u g o
+    u=$(getfacl -pcn -- "$1" 2>/dev/null | sed -n 's/^user::\(...\).*/\1/p')
+    g=$(getfacl -pcn -- "$1" 2>/dev/null | sed -n 's/^group::\(...\).*/\1/p')
+    o=$(getfacl -pcn -- "$1" 2>/dev/null | sed -n 's/^other::\(...\).*/\1/p')
+    printf '%s%s%s' "$(perm_digit "$u")" "$(perm_digit "$g")" "$(perm_digit "$o")"
+  else
+    stat -c %a -- "$1"
+  fi
+}
+
+# Effective permissions of ACL entry $2 ("user:200999" or "default:user:200999") on $1, masked.
+acl_effective() {
+  local acl entry mask prefix=""
+  acl=$(getfacl -pcn -- "$1" 2>/dev/null) || return 0
+  [[ $2 == default:* ]] && prefix="default:"
+  entry=$(sed -n "s/^$2:\\(...\\).*/\\1/p" <<<"$acl")
+  mask=$(sed -n "s/^${prefix}mask::\\(...\\).*/\\1/p" <<<"$acl")
+  [[ -n $entry ]] || return 0
+  [[ -n $mask ]] || mask=rwx
+  local out="" i
+  for i in 0 1 2; do
+    if [[ ${entry:i:1} != - && ${mask:i:1} != - ]]; then out+=${entry:i:1}; else out+=-; fi
+  done
+  printf '%s' "$out"
+}
+has_perms() { [[ -e $1 ]] && [[ $(acl_effective "$1" "$2") == "$3" ]]; }
+owner_uid() { stat -c %u -- "$1"; }
+
+# ---- helpers that change things (or, with --dry-run, say what they would do) -------------------
+
+apply() {
+  local desc=$1
+  shift
+  if ((DRY)); then
+    say "  would: $desc"
+    say "         $(printf '%q ' "$@")"
+  else
+    "$@"
+    say "  done: $desc"
+  fi
+}
+already() { say "  already in place: $1"; }
+
+# Writes the token the way the Kimi CLI does, so a running agent never sees a half-written file:
+# flock on kimi-code.lock, temp file in the same directory, fsync, chmod 600, rename.
+install_token() {
+  local src=$1 tmp
+  if command -v flock >/dev/null 2>&1; then
+    exec 9>>"$LOCK"
+    flock -w 30 9 || die "$(rel "$LOCK") is held by another process for 30 s (a token refresh?)" "try again"
+  else
+    say "  warning: flock (util-linux) not found; replacing the token without the CLI's lock"
+  fi
+  tmp=$(mktemp "$TOKDIR/.kimi-code.json.XXXXXX.tmp")
+  cat -- "$src" >"$tmp"
+  sync -- "$tmp" 2>/dev/null || sync
+  chmod 600 "$tmp"
+  mv -f -- "$tmp" "$TOKEN"
+  exec 9>&- 2>/dev/null || true
+}
+
+# ---- 1. who must the container user be on the host? --------------------------------------------
+
+say "NanoKimi OAuth token isolation in $ROOT$( ((DRY)) && printf ' (dry run: nothing is changed)')"
+say ""
+say "Container user"
+if [[ ${#GRANT_UIDS[@]} -gt 0 ]]; then
+  say "  granting host uid(s) ${GRANT_UIDS[*]} (--host-uid)"
+else
+  if [[ -z $MODE ]]; then
+    command -v docker >/dev/null 2>&1 ||
+      die "docker is not on PATH, so rootless or rootful Docker cannot be detected" \
+        "pass --rootless or --rootful (rootless: \`docker info\` lists name=rootless under Security Options)"
+    opts=$(docker info --format '{{.SecurityOptions}}' 2>/dev/null) ||
+      die "\`docker info\` failed (is the Docker daemon running for $(id -un)?)" "pass --rootless or --rootful"
+    if [[ $opts == *rootless* ]]; then MODE=rootless; else MODE=rootful; fi
+    say "  detected $MODE Docker (docker info)"
+  fi
+  if [[ $MODE == rootful ]]; then
+    say "  rootful Docker: container uid $CONTAINER_UID is host uid $CONTAINER_UID, so no ACL is needed"
+    if [[ $CONTAINER_UID != "$(id -u)" ]]; then
+      say "  note: you are uid $(id -u); if uid $CONTAINER_UID cannot write data/oauth-token/, make it the"
+      say "        owner or re-run with --host-uid $CONTAINER_UID to grant it through ACLs"
+    fi
+  else
+    # Rootless Docker maps container uid 0 to the user running Docker and container uid n >= 1 to
+    # (that user's first subordinate uid) + n - 1. So uid 1000 with start 200000 is host uid 200999.
+    ((CONTAINER_UID >= 1)) ||
+      die "container uid 0 is yourself under rootless Docker: nothing to grant" "use --rootful, or --container-uid N"
+    [[ -r $SUBUID_FILE ]] || die "cannot read $SUBUID_FILE (the subordinate uid ranges of rootless Docker)" \
+      "give the container user's host uid with --host-uid N instead"
+    docker_uid=$(id -u "$DOCKER_USER" 2>/dev/null || true)
+    range=$(awk -F: -v u="$DOCKER_USER" -v n="$docker_uid" \
+      '($1 == u || (n != "" && $1 == n)) && $2 ~ /^[0-9]+$/ && $3 ~ /^[0-9]+$/ { print $2, $3; exit }' "$SUBUID_FILE")
+    [[ -n $range ]] || die "user '$DOCKER_USER' has no range in $SUBUID_FILE" \
+      "rootless Docker needs one (dockerd-rootless-setuptool.sh checks it); if Docker runs as another" \
+      "user pass --docker-user NAME, or give the container user's host uid with --host-uid N"
+    read -r start count <<<"$range"
+    ((CONTAINER_UID <= count)) ||
+      die "container uid $CONTAINER_UID is outside the $count uids $SUBUID_FILE gives '$DOCKER_USER'"
+    GRANT_UIDS=("$((start + CONTAINER_UID - 1))")
+    say "  rootless Docker: container uid $CONTAINER_UID = host uid ${GRANT_UIDS[0]}" \
+      "($SUBUID_FILE: $DOCKER_USER starts at $start; uid 0 is $DOCKER_USER, uid 1 is $start)"
+  fi
+fi
+if [[ ${#GRANT_UIDS[@]} -gt 0 ]]; then
+  command -v setfacl >/dev/null 2>&1 && command -v getfacl >/dev/null 2>&1 ||
+    die "setfacl/getfacl not found: install the acl package: sudo apt-get install acl"
+fi
+
+# ---- 2. which token, and is it one? --------------------------------------------------------------
+
+src=""
+if [[ -n $TOKEN_SRC ]]; then
+  [[ -f $TOKEN_SRC ]] || die "token file $TOKEN_SRC not found" "${relogin_hint[@]}"
+  src=$TOKEN_SRC
+elif [[ -f $BACKUP ]]; then
+  src=$BACKUP
+fi
+if [[ ! -e $TOKEN || $FORCE == 1 ]]; then
+  [[ -n $src ]] || die "no token: neither $(rel "$TOKEN") nor $(rel "$BACKUP") exists" "${relogin_hint[@]}"
+  verdict=$(token_check "$src")
+  [[ $verdict == ok* ]] || die "$src is not a Kimi token file: ${verdict#bad }" \
+    "it must be JSON with access_token, refresh_token and expires_at" "${relogin_hint[@]}"
+fi
+if [[ -d $TOKDIR && $(owner_uid "$TOKDIR") != "$(id -u)" && $(id -u) != 0 ]]; then
+  die "$(rel "$TOKDIR") belongs to uid $(owner_uid "$TOKDIR"), not to you ($(id -un))" \
+    "run this script as its owner (the user that runs NanoKimi)"
+fi
+
+# ---- 3. the directory, the lock, the token --------------------------------------------------------
+
+say ""
+say "Token directory"
+if [[ -d $TOKDIR ]]; then already "$(rel "$TOKDIR") exists"
+else apply "create $(rel "$TOKDIR") (mode 700)" mkdir -p -m 700 -- "$TOKDIR"; fi
+if [[ -d $TOKDIR && $(base_mode "$TOKDIR") == 700 ]]; then already "$(rel "$TOKDIR") mode 700"
+elif [[ -d $TOKDIR ]]; then apply "chmod 700 $(rel "$TOKDIR")" chmod 700 -- "$TOKDIR"; fi
+for uid in "${GRANT_UIDS[@]}"; do
+  # rwx: create the temp file and rename it over the token. Default rw: files created there
+  # (the temp file, the lock) are usable by that uid whoever creates them.
+  if has_perms "$TOKDIR" "user:$uid" rwx && has_perms "$TOKDIR" "default:user:$uid" rw-; then
+    already "ACL u:$uid:rwx and default u:$uid:rw on $(rel "$TOKDIR")"
+  else
+    apply "ACL u:$uid:rwx and default u:$uid:rw on $(rel "$TOKDIR")" setfacl -m "u:$uid:rwx,d:u:$uid:rw" -- "$TOKDIR"
+  fi
+done
+
+# The host creates the lock now, so that host tools and every container can open it later.
+if [[ -e $LOCK ]]; then already "$(rel "$LOCK") exists"
+else apply "create $(rel "$LOCK") (mode 600)" install -m 600 /dev/null "$LOCK"; fi
+
+if [[ -e $TOKEN && $FORCE == 0 ]]; then
+  already "$(rel "$TOKEN") exists (--force replaces it)"
+elif [[ -e $TOKEN ]] && cmp -s -- "$src" "$TOKEN" 2>/dev/null; then
+  already "$(rel "$TOKEN") is the same as $src"
+else
+  apply "install the token from $src as $(rel "$TOKEN") (flock, temp file, rename)" install_token "$src"
+fi
+if [[ -f $BACKUP && $src == "$BACKUP" ]]; then say "  $(rel "$BACKUP") stays as a backup (not mounted)"; fi
+
+for f in "$LOCK" "$TOKEN"; do
+  [[ -e $f ]] || continue
+  if [[ $(owner_uid "$f") != "$(id -u)" && $(id -u) != 0 ]]; then
+    already "$(rel "$f") belongs to uid $(owner_uid "$f") (written by the agent container)"
+    continue
+  fi
+  if [[ $(base_mode "$f") == 600 ]]; then already "$(rel "$f") mode 600"
+  else apply "chmod 600 $(rel "$f")" chmod 600 -- "$f"; fi
+  for uid in "${GRANT_UIDS[@]}"; do
+    if [[ $(owner_uid "$f") == "$uid" ]] || has_perms "$f" "user:$uid" rw-; then already "ACL u:$uid:rw on $(rel "$f")"
+    else apply "ACL u:$uid:rw on $(rel "$f")" setfacl -m "u:$uid:rw" -- "$f"; fi
+  done
+done
+
+# ---- 4. config.toml ------------------------------------------------------------------------------
+
+say ""
+say "Config"
+if [[ ! -f $CONFIG ]]; then
+  say "  PROBLEM: $(rel "$CONFIG") is missing; it is mounted read-only as the CLI's config.toml."
+  say "  Create it with at least:"
+  sed 's/^/    /' <<'EOF'
+default_model = "kimi-code"
+
+[models.kimi-code]
+provider = "managed:kimi-code"
+model = "kimi-latest"
+max_context_size = 200000
+
+[providers."managed:kimi-code"]
+type = "kimi"
+base_url = "https://api.kimi.com/coding/v1"
+api_key = ""
+oauth = { storage = "file", key = "oauth/kimi-code" }
+EOF
+  PROBLEMS=$((PROBLEMS + 1))
+else
+  if grep -q 'managed:kimi-code' -- "$CONFIG"; then already "provider managed:kimi-code in $(rel "$CONFIG")"
+  else say "  PROBLEM: $(rel "$CONFIG") has no provider named \"managed:kimi-code\" (needed for token refresh)"; PROBLEMS=$((PROBLEMS + 1)); fi
+  if grep -Eq 'storage[[:space:]]*=[[:space:]]*"file"' -- "$CONFIG"; then already "oauth storage = \"file\" in $(rel "$CONFIG")"
+  else
+    say "  PROBLEM: $(rel "$CONFIG") lacks oauth = { storage = \"file\", key = \"oauth/kimi-code\" }"
+    grep -q 'keyring' -- "$CONFIG" && say "  (storage = \"keyring\" makes the CLI rewrite config.toml, which fails on the read-only mount)"
+    PROBLEMS=$((PROBLEMS + 1))
+  fi
+  # The CLI reads config.toml as the container user; the mount is read-only, but not a permission.
+  for uid in "${GRANT_UIDS[@]}"; do
+    if [[ $(stat -c %a -- "$CONFIG") =~ [4-7]$ ]] || [[ $(acl_effective "$CONFIG" "user:$uid") == r* ]]; then
+      already "$(rel "$CONFIG") readable by uid $uid"
+    else apply "ACL u:$uid:r on $(rel "$CONFIG")" setfacl -m "u:$uid:r" -- "$CONFIG"; fi
+  done
+fi
+
+# ---- 5. verification -----------------------------------------------------------------------------
+
+say ""
+say "Verification$( ((DRY)) && printf ' (of the current state)')"
+show_acl() { getfacl -pcn -- "$1" 2>/dev/null | grep -v '^$' | sed 's/^/      /'; }
+if [[ -d $TOKDIR ]]; then
+  say "  $(rel "$TOKDIR"): mode $(base_mode "$TOKDIR") (stat: $(stat -c '%a, owner uid %u' -- "$TOKDIR"))"
+  if command -v getfacl >/dev/null 2>&1; then show_acl "$TOKDIR"; fi
+  for uid in "${GRANT_UIDS[@]}"; do
+    if has_perms "$TOKDIR" "user:$uid" rwx && has_perms "$TOKDIR" "default:user:$uid" rw-; then
+      say "    ok: uid $uid may create, lock and rename files here"
+    elif ((!DRY)); then say "    PROBLEM: uid $uid lacks rwx or the default rw ACL"; PROBLEMS=$((PROBLEMS + 1)); fi
+  done
+else
+  say "  $(rel "$TOKDIR"): missing"
+fi
+for f in "$TOKEN" "$LOCK"; do
+  [[ -e $f ]] || { say "  $(rel "$f"): missing"; continue; }
+  say "  $(rel "$f"): mode $(base_mode "$f") (stat: $(stat -c '%a, owner uid %u' -- "$f"))"
+  if command -v getfacl >/dev/null 2>&1; then show_acl "$f"; fi
+done
+if [[ -e $TOKEN ]]; then
+  verdict=$(token_check "$TOKEN")
+  case $verdict in
+    ok\ -*) say "  token: valid; the access token expired ${verdict#ok -} min ago (the agent refreshes it at start-up)" ;;
+    ok*) say "  token: valid; expires in ${verdict#ok } min" ;;
+    *"cannot read"*) say "  token: not readable by you: ${verdict#bad } (after a refresh it belongs to the container user)" ;;
+    *) say "  PROBLEM: token: ${verdict#bad }"; PROBLEMS=$((PROBLEMS + 1)) ;;
+  esac
+fi
+if [[ -f $BACKUP ]]; then
+  say "  backup $(rel "$BACKUP"): present, untouched, not mounted (it goes stale after the first refresh)"
+fi
+say ""
+if ((DRY)); then
+  say "Dry run: nothing was changed."
+elif ((PROBLEMS > 0)); then
+  say "$PROBLEMS problem(s) above need fixing."
+  exit 1
+else
+  say "All set. Restart NanoKimi so new containers use it: systemctl --user restart nanokimi"
+fi

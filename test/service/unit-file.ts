@@ -1,0 +1,36 @@
+/** @module Reads the rendered unit the way systemd does for the keys the tests care about. */
+import { execFileSync } from 'node:child_process';
+import path from 'node:path';
+
+export const repoRoot = path.resolve(import.meta.dirname, '../..');
+
+export function renderUnit(): string {
+  return execFileSync('bash', [path.join(repoRoot, 'scripts/install-service.sh'), '--print'], { encoding: 'utf8' });
+}
+
+/** The [Service] section's settings; later lines win, as in systemd. */
+export function serviceSettings(unit: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  let section = '';
+  for (const raw of unit.split('\n')) {
+    const line = raw.trim();
+    if (!line || line.startsWith('#') || line.startsWith(';')) continue;
+    if (line.startsWith('[')) { section = line; continue; }
+    const eq = line.indexOf('=');
+    if (section === '[Service]' && eq > 0) out[line.slice(0, eq)] = line.slice(eq + 1);
+  }
+  return out;
+}
+
+/** systemd's EnvironmentFile= rules for the lines we write: KEY=VALUE, comments, optional quotes. */
+export function parseEnvironmentFile(text: string): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const raw of text.split('\n')) {
+    const line = raw.trim();
+    if (!line || line.startsWith('#') || line.startsWith(';')) continue;
+    const m = /^([A-Za-z_][A-Za-z0-9_]*)=(.*)$/.exec(line);
+    if (!m) continue;
+    env[m[1]!] = m[2]!.replace(/^"(.*)"$/, '$1').replace(/^'(.*)'$/, '$1');
+  }
+  return env;
+}

@@ -1,0 +1,41 @@
+/** The systemd user unit: valid for systemd, and it loads .env (seed 001's wrong-name failure). */
+import { execFileSync, spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { parseEnvironmentFile, renderUnit, repoRoot, serviceSettings } from './unit-file.ts';
+
+const hasAnalyze = (() => { try { execFileSync('systemd-analyze', ['--version']); return true; } catch { return false; } })();
+if (!hasAnalyze && process.env.CI === 'true') throw new Error('CI=true but systemd-analyze is missing; .ci/run must install systemd');
+if (!hasAnalyze) console.warn('\n*** SKIPPING systemd-analyze verify: systemd-analyze is not installed. CI runs it. ***\n');
+
+describe('systemd/nanokimi.service', () => {
+  const unit = renderUnit();
+  const s = serviceSettings(unit);
+
+  it('loads the project .env, runs from the project, and starts the daemon with Node', () => {
+    expect(s.EnvironmentFile).toBe(path.join(repoRoot, '.env'));
+    expect(s.WorkingDirectory).toBe(repoRoot);
+    expect(s.ExecStart).toMatch(new RegExp(`^/\\S+/node ${repoRoot.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}/src/cli\\.ts start$`));
+    expect(s.Restart).toBe('on-failure');
+    expect(Number(s.RestartSec)).toBeGreaterThan(0);
+    expect(unit).toContain('WantedBy=default.target');
+  });
+
+  it.skipIf(!hasAnalyze)('passes systemd-analyze verify', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nk-unit-'));
+    const file = path.join(dir, 'nanokimi.service');
+    fs.writeFileSync(file, unit);
+    // verify exits non-zero, or warns on stderr, on any problem with the unit.
+    const res = spawnSync('systemd-analyze', ['verify', file], { encoding: 'utf8' });
+    expect({ status: res.status, stderr: res.stderr, stdout: res.stdout }).toEqual({ status: 0, stderr: '', stdout: '' });
+    fs.rmSync(dir, { recursive: true });
+  });
+
+  it('reads .env the way .env.example writes it', () => {
+    const env = parseEnvironmentFile(fs.readFileSync(path.join(repoRoot, '.env.example'), 'utf8'));
+    expect(env.ASSISTANT_NAME).toBe('Kai');
+    expect(env.MOUNT_ALLOWLIST).toBeUndefined(); // commented out
+  });
+});

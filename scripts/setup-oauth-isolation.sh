@@ -171,7 +171,8 @@ already() { say "  already in place: $1"; }
 install_token() {
   local src=$1 tmp
   if command -v flock >/dev/null 2>&1; then
-    exec 9>>"$LOCK"
+    # A lock written by a container may not be writable by us; reading is enough for flock.
+    exec 9>>"$LOCK" 2>/dev/null || exec 9<"$LOCK" || die "cannot open $(rel "$LOCK") to take the lock"
     flock -w 30 9 || die "$(rel "$LOCK") is held by another process for 30 s (a token refresh?)" "try again"
   else
     say "  warning: flock (util-linux) not found; replacing the token without the CLI's lock"
@@ -183,6 +184,8 @@ install_token() {
   mv -f -- "$tmp" "$TOKEN"
   exec 9>&- 2>/dev/null || true
 }
+
+create_lock() { (umask 077 && : >>"$LOCK"); }
 
 # ---- 1. who must the container user be on the host? --------------------------------------------
 
@@ -243,6 +246,7 @@ elif [[ -f $BACKUP ]]; then
   src=$BACKUP
 fi
 if [[ ! -e $TOKEN || $FORCE == 1 ]]; then
+  if [[ -z $src && -e $TOKEN ]]; then die "--force needs a token to install, and $(rel "$BACKUP") is missing" "${relogin_hint[@]}"; fi
   [[ -n $src ]] || die "no token: neither $(rel "$TOKEN") nor $(rel "$BACKUP") exists" "${relogin_hint[@]}"
   verdict=$(token_check "$src")
   [[ $verdict == ok* ]] || die "$src is not a Kimi token file: ${verdict#bad }" \
@@ -273,7 +277,7 @@ done
 
 # The host creates the lock now, so that host tools and every container can open it later.
 if [[ -e $LOCK ]]; then already "$(rel "$LOCK") exists"
-else apply "create $(rel "$LOCK") (mode 600)" install -m 600 /dev/null "$LOCK"; fi
+else apply "create $(rel "$LOCK") (mode 600)" create_lock; fi
 
 if [[ -e $TOKEN && $FORCE == 0 ]]; then
   already "$(rel "$TOKEN") exists (--force replaces it)"
@@ -341,7 +345,7 @@ fi
 
 say ""
 say "Verification$( ((DRY)) && printf ' (of the current state)')"
-show_acl() { getfacl -pcn -- "$1" 2>/dev/null | grep -v '^$' | sed 's/^/      /'; }
+show_acl() { getfacl -pcn -- "$1" 2>/dev/null | grep -v '^$' | sed 's/^/      /' || true; }
 if [[ -d $TOKDIR ]]; then
   say "  $(rel "$TOKDIR"): mode $(base_mode "$TOKDIR") (stat: $(stat -c '%a, owner uid %u' -- "$TOKDIR"))"
   if command -v getfacl >/dev/null 2>&1; then show_acl "$TOKDIR"; fi

@@ -185,7 +185,7 @@ install_token() {
   exec 9>&- 2>/dev/null || true
 }
 
-create_lock() { (umask 077 && : >>"$LOCK"); }
+create_lock() { (umask 077 && : >>"$1"); }
 
 # ---- 1. who must the container user be on the host? --------------------------------------------
 
@@ -248,7 +248,7 @@ fi
 if [[ ! -e $TOKEN || $FORCE == 1 ]]; then
   if [[ -z $src && -e $TOKEN ]]; then die "--force needs a token to install, and $(rel "$BACKUP") is missing" "${relogin_hint[@]}"; fi
   [[ -n $src ]] || die "no token: neither $(rel "$TOKEN") nor $(rel "$BACKUP") exists" "${relogin_hint[@]}"
-  verdict=$(token_check "$src")
+  verdict=$(token_check "$src") || die "could not check $src: the node (or python3) check itself failed"
   [[ $verdict == ok* ]] || die "$src is not a Kimi token file: ${verdict#bad }" \
     "it must be JSON with access_token, refresh_token and expires_at" "${relogin_hint[@]}"
 fi
@@ -277,10 +277,13 @@ done
 
 # The host creates the lock now, so that host tools and every container can open it later.
 if [[ -e $LOCK ]]; then already "$(rel "$LOCK") exists"
-else apply "create $(rel "$LOCK") (mode 600)" create_lock; fi
+else apply "create $(rel "$LOCK") (mode 600)" create_lock "$LOCK"; fi
 
 if [[ -e $TOKEN && $FORCE == 0 ]]; then
   already "$(rel "$TOKEN") exists (--force replaces it)"
+  if [[ -n $TOKEN_SRC ]] && ! cmp -s -- "$TOKEN_SRC" "$TOKEN" 2>/dev/null; then
+    say "  note: it differs from $TOKEN_SRC (or cannot be read); add --force to install that one"
+  fi
 elif [[ -e $TOKEN ]] && cmp -s -- "$src" "$TOKEN" 2>/dev/null; then
   already "$(rel "$TOKEN") is the same as $src"
 else
@@ -345,9 +348,15 @@ fi
 
 say ""
 say "Verification$( ((DRY)) && printf ' (of the current state)')"
+describe_mode() {
+  local base stat
+  base=$(base_mode "$1") stat=$(stat -c %a -- "$1")
+  printf 'mode %s, owner uid %s' "$base" "$(owner_uid "$1")"
+  [[ $base == "$stat" ]] || printf ' (stat shows %s: with an ACL the group digit is the ACL mask)' "$stat"
+}
 show_acl() { getfacl -pcn -- "$1" 2>/dev/null | grep -v '^$' | sed 's/^/      /' || true; }
 if [[ -d $TOKDIR ]]; then
-  say "  $(rel "$TOKDIR"): mode $(base_mode "$TOKDIR") (stat: $(stat -c '%a, owner uid %u' -- "$TOKDIR"))"
+  say "  $(rel "$TOKDIR"): $(describe_mode "$TOKDIR")"
   if command -v getfacl >/dev/null 2>&1; then show_acl "$TOKDIR"; fi
   for uid in "${GRANT_UIDS[@]}"; do
     if has_perms "$TOKDIR" "user:$uid" rwx && has_perms "$TOKDIR" "default:user:$uid" rw-; then
@@ -359,11 +368,11 @@ else
 fi
 for f in "$TOKEN" "$LOCK"; do
   [[ -e $f ]] || { say "  $(rel "$f"): missing"; continue; }
-  say "  $(rel "$f"): mode $(base_mode "$f") (stat: $(stat -c '%a, owner uid %u' -- "$f"))"
+  say "  $(rel "$f"): $(describe_mode "$f")"
   if command -v getfacl >/dev/null 2>&1; then show_acl "$f"; fi
 done
 if [[ -e $TOKEN ]]; then
-  verdict=$(token_check "$TOKEN")
+  verdict=$(token_check "$TOKEN") || verdict="bad the node (or python3) check itself failed"
   case $verdict in
     ok\ -*) say "  token: valid; the access token expired ${verdict#ok -} min ago (the agent refreshes it at start-up)" ;;
     ok*) say "  token: valid; expires in ${verdict#ok } min" ;;

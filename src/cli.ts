@@ -1,5 +1,7 @@
 #!/usr/bin/env node
 /** @module The `nanokimi` command: start the daemon, chat with it from a terminal, manage groups and tasks. */
+import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import readline from 'node:readline';
 import { parseArgs } from 'node:util';
@@ -17,6 +19,8 @@ import { createDockerRuntime, DockerUnavailable } from './agent/docker-runtime.t
 import { baileysSocketFactory } from './channels/whatsapp/baileys-socket.ts';
 import { createWhatsAppChannel, type WhatsAppChannel } from './channels/whatsapp/channel.ts';
 import { backupDatabase } from './ops/backup.ts';
+import { formatDoctor, runDoctor } from './ops/doctor.ts';
+import { hostPaths } from './agent/mounts.ts';
 import { startHealthServer } from './ops/health.ts';
 import { login } from './channels/whatsapp/login.ts';
 import { createSqliteAuthState } from './channels/whatsapp/auth-store.ts';
@@ -35,6 +39,7 @@ Commands:
   groups register --name NAME --folder FOLDER [--jid JID] [--no-trigger]
                                 register a chat as a group (by its name, or its JID)
   tasks                         list scheduled tasks
+  doctor                        check everything the service needs, with a fix for each problem
   backup [--to DIR]             copy the database (and the WhatsApp link) to a dated file, daemon running or not
 
 Configuration is read from the environment and ${path.join(projectRoot, '.env')}.`;
@@ -218,6 +223,41 @@ async function backup(args: string[]): Promise<void> {
   }
 }
 
+async function doctor(): Promise<void> {
+  const cfg = config();
+  const runtime = createDockerRuntime();
+  let db: ReturnType<typeof openDb>;
+  try {
+    db = openDb(cfg.dbPath);
+  } catch (err) {
+    throw new NanoKimiError('doctor', `the database ${cfg.dbPath} cannot be opened: ${(err as Error).message}`,
+      'check the file and its permissions; restore a backup made with `nanokimi backup` if it is damaged');
+  }
+  const envPath = path.join(projectRoot, '.env');
+  const envText = fs.existsSync(envPath) ? fs.readFileSync(envPath, 'utf8') : undefined;
+  const unitPath = path.join(process.env.XDG_CONFIG_HOME ?? path.join(os.homedir(), '.config'), 'systemd', 'user', 'nanokimi.service');
+  try {
+    const checks = await runDoctor({
+      config: cfg, runtime, db, now: Date.now(),
+      imagePythonVersion: async (image) => {
+        let output = '';
+        const exit = await runtime.run({ Image: image, Cmd: ['python3', '--version'], Entrypoint: [], HostConfig: { NetworkMode: 'none' } },
+          { signal: AbortSignal.timeout(60_000), graceSeconds: 1, onOutput: (t) => { output += t; } }).catch(() => undefined);
+        return exit?.exitCode === 0 ? output.trim() : null;
+      },
+      envFile: { file: envPath, exists: envText !== undefined, assistantName: envText === undefined ? undefined : dotenv.parse(envText).ASSISTANT_NAME },
+      unitFile: fs.existsSync(unitPath) ? fs.readFileSync(unitPath, 'utf8') : null,
+      diskFreeBytes: (dir) => fs.promises.statfs(dir).then((s) => s.bavail * s.bsize),
+      tokenFile: path.join(hostPaths(cfg, 'main').tokenDir, 'kimi-code.json'),
+    });
+    const { text, exitCode } = formatDoctor(checks);
+    console.log(text);
+    process.exitCode = exitCode;
+  } finally {
+    db.close();
+  }
+}
+
 async function main(argv: string[]): Promise<void> {
   const [command, ...rest] = argv;
   switch (command) {
@@ -227,6 +267,7 @@ async function main(argv: string[]): Promise<void> {
     case 'groups': return groups(rest);
     case 'tasks': return tasks();
     case 'backup': return backup(rest);
+    case 'doctor': return doctor();
     case undefined: case 'help': case '--help': case '-h': console.log(usage); return;
     default: throw new NanoKimiError('usage', `unknown command "${command}"`, 'run `nanokimi help` for the list');
   }

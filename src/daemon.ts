@@ -3,6 +3,7 @@
  * Nothing else constructs collaborators; the agent step and extra channels come in as arguments.
  */
 import fs from 'node:fs';
+import path from 'node:path';
 import type { AgentFailure, AgentRunner } from './agent/agent-runner.ts';
 import type { Channel } from './channels/channel.ts';
 import { createLocalChannel } from './channels/local/server.ts';
@@ -31,6 +32,14 @@ export type DaemonDeps = {
 
 export type Daemon = { stores: Stores; stop(): Promise<void> };
 
+/** The shared memory every container mounts; Docker would otherwise create a root-owned empty folder. */
+function ensureGlobalMemory(groupsDir: string): void {
+  const file = path.join(groupsDir, 'global', 'KIMI.md');
+  if (fs.existsSync(file)) return;
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  fs.writeFileSync(file, '# Shared memory\n\nWhat every group\'s assistant should know. Only the main group may change it.\n');
+}
+
 /** The main group exists from the first start, so `nanokimi chat` works before WhatsApp is linked. */
 function ensureMainGroup(stores: Stores, register: (g: NewGroup) => void): void {
   if (stores.groups.list().some((g) => g.isMain)) return;
@@ -53,6 +62,7 @@ export async function startDaemon(deps: DaemonDeps): Promise<Daemon> {
     log.info({ group: group.folder, jid: group.jid }, 'Group registered');
     return group;
   };
+  ensureGlobalMemory(config.groupsDir);
   ensureMainGroup(stores, register);
 
   const local = createLocalChannel({ socketPath: config.socketPath, assistantName: config.assistantName,

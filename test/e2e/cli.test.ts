@@ -34,3 +34,13 @@ it('lists chats, registers one by name, and refuses names it does not know', () 
   expect(cli('tasks').stdout).toBe('No scheduled tasks.\n');
   expect(cli('frobnicate').stderr).toContain('unknown command "frobnicate"');
 });
+
+it('doctor names what is broken with a fix for each, and exits non-zero', () => {
+  tree = makeTree();
+  const res = cli('doctor');
+  expect(res.status).toBe(1);
+  expect(res.stdout).toMatch(/✗ OAuth token: no token at .*\n {2}fix: run `kimi login` on the host/);
+  expect(res.stdout).toMatch(/✗ WhatsApp link: not linked/);
+  expect(res.stdout).toMatch(/✓ database: .* is writable/);
+  expect(res.stdout).toMatch(/\d+ errors?, \d+ warnings?\.$/m);
+});

@@ -85,12 +85,20 @@ export async function startDaemon(deps: DaemonDeps): Promise<Daemon> {
     notify, log,
   });
 
+  let authAlerted = false;
   const queue = createGroupQueue({
     maxConcurrent: config.maxConcurrentContainers, maxAttempts: config.agentMaxAttempts,
     work: (folder) => worker.work(folder), log,
+    onSuccess: () => { authAlerted = false; },
     onGiveUp: (folder: string, failure: AgentFailure) => {
       const group = groups.get(folder);
       if (!group) return;
+      const main = groups.list().find((g) => g.isMain);
+      // An expired Kimi login stops every group: the owner hears it once in main, whichever group hit it.
+      if (failure.kind === 'auth-expired' && !authAlerted && main && main.folder !== folder) {
+        authAlerted = true;
+        notify(main.folder, main.jid, `${config.assistantName} cannot answer anywhere: ${failure.message}`, `auth-expired/${Date.now()}`);
+      }
       const waiting = messages.after(folder, groups.cursor(folder)).findLast((m) => m.triggers);
       notify(folder, waiting?.chatJid ?? group.jid,
         `${config.assistantName} could not answer: ${failure.message} Your message is kept; it will be tried again with your next message.`,

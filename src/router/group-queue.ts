@@ -14,6 +14,8 @@ export type GroupQueueDeps = {
   work: (folder: string) => Promise<WorkResult>;
   /** The last attempt failed: tell the people waiting. */
   onGiveUp: (folder: string, failure: AgentFailure) => void;
+  /** A group's work succeeded (resets alerts that wait for things to work again). */
+  onSuccess?: (folder: string) => void;
   log: Logger;
   backoffBaseMs?: number;
   backoffMaxMs?: number;
@@ -62,6 +64,7 @@ export function createGroupQueue(deps: GroupQueueDeps): GroupQueue {
     running--;
     if (result.ok) {
       attempts.delete(folder);
+      deps.onSuccess?.(folder);
     } else {
       const f = result.failure;
       const n = (attempts.get(folder) ?? 0) + 1;

@@ -5,6 +5,7 @@ import { connectChat } from '../../src/channels/local/client.ts';
 import { loadConfig } from '../../src/config.ts';
 import { startDaemon, type Daemon } from '../../src/daemon.ts';
 import { silentLogger } from '../../src/logger.ts';
+import { registerGroup } from '../../src/groups/register.ts';
 import { makeTree, waitFor, type TestTree } from './spawn-daemon.ts';
 
 let tree: TestTree;
@@ -26,4 +27,25 @@ it('after the last failed attempt the chat hears what failed, and the message st
   expect(replies).toEqual(['Kai could not answer: Docker is not reachable (is the engine running?). Your message is kept; it will be tried again with your next message.']);
   expect(calls).toBe(1);
   expect(daemon.stores.groups.cursor('main')).toBe(0);
+});
+
+it('an expired Kimi login is told in the chat that asked and, once, in main', async () => {
+  tree = makeTree();
+  const config = loadConfig({ DATA_DIR: tree.dataDir, GROUPS_DIR: tree.groupsDir, TZ: 'UTC' }, tree.root);
+  const agent: AgentRunner = { run: async () => ({ ok: false, failure: {
+    kind: 'auth-expired', retryable: false, message: 'the Kimi login has expired. On the host, run `kimi login`.' } }) };
+  daemon = await startDaemon({ config, log: silentLogger(), agent });
+  registerGroup({ groups: daemon.stores.groups, groupsDir: tree.groupsDir, assistantName: 'Kai' }, { jid: 'family@g.us', name: 'Family', folder: 'family' });
+  const main: string[] = [];
+  const family: string[] = [];
+  const clients = [connectChat({ socketPath: config.socketPath, group: 'main', onReply: (t) => main.push(t) }),
+    connectChat({ socketPath: config.socketPath, group: 'family', onReply: (t) => family.push(t) })];
+  clients[1]!.send('first');
+  await waitFor('both notices', () => family.length === 1 && main.length === 1);
+  clients[1]!.send('second');
+  await waitFor('the second notice in family', () => family.length === 2);
+  await new Promise((r) => setTimeout(r, 300));
+  clients.forEach((c) => c.close());
+  expect(main).toEqual(['Kai cannot answer anywhere: the Kimi login has expired. On the host, run `kimi login`.']);
+  expect(family[0]).toMatch(/^Kai could not answer: the Kimi login has expired/);
 });

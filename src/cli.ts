@@ -21,7 +21,9 @@ import { createWhatsAppChannel, type WhatsAppChannel } from './channels/whatsapp
 import { backupDatabase } from './ops/backup.ts';
 import { formatDoctor, runDoctor } from './ops/doctor.ts';
 import { hostPaths } from './agent/mounts.ts';
+import { describeToken, tokenAcl, tokenStatus } from './kimi/token.ts';
 import { startHealthServer } from './ops/health.ts';
+import { startTokenWatch } from './ops/token-watch.ts';
 import { login } from './channels/whatsapp/login.ts';
 import { createSqliteAuthState } from './channels/whatsapp/auth-store.ts';
 
@@ -39,6 +41,7 @@ Commands:
   groups register --name NAME --folder FOLDER [--jid JID] [--no-trigger]
                                 register a chat as a group (by its name, or its JID)
   tasks                         list scheduled tasks
+  token status                  the Kimi token's expiry, file, mode and ACLs (never the token)
   doctor                        check everything the service needs, with a fix for each problem
   backup [--to DIR]             copy the database (and the WhatsApp link) to a dated file, daemon running or not
 
@@ -88,11 +91,13 @@ async function start(): Promise<void> {
     } },
   ] }) : undefined;
   if (health) log.info({ port: health.port }, 'Health endpoint on 127.0.0.1 (/health, /ready)');
+  const tokenWatch = startTokenWatch({ file: path.join(hostPaths(cfg, 'main').tokenDir, 'kimi-code.json'), log });
   const shutdown = (signal: string) => {
     log.info({ signal }, 'Signal received');
     // A second signal, or a shutdown that hangs, must not keep the process alive forever.
     setTimeout(() => process.exit(1), 15_000).unref();
     void health?.stop();
+    tokenWatch.stop();
     void daemon.stop().then(() => process.exit(0));
   };
   process.once('SIGTERM', () => shutdown('SIGTERM'));
@@ -258,6 +263,17 @@ async function doctor(): Promise<void> {
   }
 }
 
+async function token(args: string[]): Promise<void> {
+  if (args[0] !== 'status') throw new NanoKimiError('usage', 'the token command has one subcommand: `nanokimi token status`');
+  const cfg = config();
+  const file = path.join(hostPaths(cfg, 'main').tokenDir, 'kimi-code.json');
+  const status = tokenStatus(file);
+  for (const line of describeToken(status, file)) console.log(line);
+  const acl = status.kind === 'missing' ? null : await tokenAcl(file).catch(() => null);
+  console.log(acl ?? '(ACLs not shown: install the acl package for getfacl)');
+  process.exitCode = status.kind === 'ok' ? 0 : 1;
+}
+
 async function main(argv: string[]): Promise<void> {
   const [command, ...rest] = argv;
   switch (command) {
@@ -268,6 +284,7 @@ async function main(argv: string[]): Promise<void> {
     case 'tasks': return tasks();
     case 'backup': return backup(rest);
     case 'doctor': return doctor();
+    case 'token': return token(rest);
     case undefined: case 'help': case '--help': case '-h': console.log(usage); return;
     default: throw new NanoKimiError('usage', `unknown command "${command}"`, 'run `nanokimi help` for the list');
   }

@@ -13,6 +13,7 @@ import { createSqliteAuthState } from '../channels/whatsapp/auth-store.ts';
 import { createWaStore } from '../channels/whatsapp/wa-store.ts';
 import { groupPath } from '../groups/folder.ts';
 import { readKimiConfig } from '../kimi/config-toml.ts';
+import { tokenStatus } from '../kimi/token.ts';
 import type { Db } from '../store/db.ts';
 import { createGroupStore } from '../store/groups.ts';
 
@@ -91,41 +92,15 @@ async function kimiConfig(d: DoctorDeps, rel: (f: string) => string): Promise<Ch
   return fail('config.toml', `${rel(file)} is not usable (${n} problem${n === 1 ? '' : 's'})`, result.problems.join('\n'));
 }
 
-type TokenFacts =
-  | { kind: 'missing' }
-  | { kind: 'unreadable'; reason: string; fix: string }
-  | { kind: 'present'; expiresAtMs: number; hasRefreshToken: boolean };
-
-/**
- * The minimum read of the token file. Reading needs no lock: the CLI replaces the file by rename.
- * (`tokenStatus` in src/kimi/token.ts can take over once it exists.)
- */
-async function readToken(file: string): Promise<TokenFacts> {
-  let text: string;
-  try {
-    text = await fs.readFile(file, 'utf8');
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') return { kind: 'missing' };
-    return { kind: 'unreadable', reason: code ?? message(err), fix: `give this user read access to ${file} (see \`ls -l\` and \`getfacl\`)` };
-  }
-  let token: { expires_at?: unknown; refresh_token?: unknown };
-  try {
-    token = JSON.parse(text) as typeof token;
-  } catch {
-    return { kind: 'unreadable', reason: 'not valid JSON', fix: RELOGIN };
-  }
-  if (typeof token?.expires_at !== 'number') return { kind: 'unreadable', reason: 'no numeric expires_at', fix: RELOGIN };
-  return { kind: 'present', expiresAtMs: token.expires_at * 1000,
-    hasRefreshToken: typeof token.refresh_token === 'string' && token.refresh_token !== '' };
-}
-
 async function oauthToken(d: DoctorDeps, rel: (f: string) => string): Promise<Check> {
   const name = 'OAuth token';
-  const t = await readToken(d.tokenFile);
+  const t = tokenStatus(d.tokenFile, d.now);
   if (t.kind === 'missing') return fail(name, `no token at ${rel(d.tokenFile)}`, RELOGIN);
-  if (t.kind === 'unreadable') return fail(name, `${rel(d.tokenFile)} cannot be read: ${t.reason}`, t.fix);
-  const left = t.expiresAtMs - d.now;
+  if (t.kind === 'unreadable') {
+    return fail(name, `${rel(d.tokenFile)} cannot be read: ${t.error}`, `give this user read access to ${d.tokenFile} (see \`ls -l\` and \`getfacl\`)`);
+  }
+  if (t.kind === 'corrupt') return fail(name, `${rel(d.tokenFile)} is not a token: ${t.detail}`, RELOGIN);
+  const left = t.expiresAt - d.now;
   if (left > 0) return pass(name, `access token valid for another ${ago(left)}`);
   if (!t.hasRefreshToken) return fail(name, `access token expired ${ago(left)} ago and there is no refresh token`, RELOGIN);
   // Access tokens live about 15 minutes; the CLI refreshes at the start of every run.

@@ -44,3 +44,17 @@ it('doctor names what is broken with a fix for each, and exits non-zero', () => 
   expect(res.stdout).toMatch(/✓ database: .* is writable/);
   expect(res.stdout).toMatch(/\d+ errors?, \d+ warnings?\.$/m);
 });
+
+it('token status shows expiry and mode, never the token, and fails when there is none', () => {
+  tree = makeTree();
+  expect(cli('token', 'status').status).toBe(1);
+  const dir = path.join(tree.dataDir, 'oauth-token');
+  fs.mkdirSync(dir, { recursive: true });
+  fs.writeFileSync(path.join(dir, 'kimi-code.json'), JSON.stringify({ access_token: 'SECRET-A', refresh_token: 'SECRET-R',
+    expires_at: Date.now() / 1000 + 1200, scope: 'kimi', token_type: 'Bearer', expires_in: 900 }), { mode: 0o600 });
+  const res = cli('token', 'status');
+  expect(res.status).toBe(0);
+  expect(res.stdout).toMatch(/Expires in (19\.\d|20\.0) min/);
+  expect(res.stdout).toContain('(mode 600)');
+  expect(res.stdout).not.toContain('SECRET');
+});

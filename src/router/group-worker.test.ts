@@ -1,0 +1,137 @@
+/**
+ * One group's runs with a controllable agent: follow-ups go to the live run, an idle agent is asked
+ * to close, a silent one is stopped at the time limit, and sessions are kept only when they should be.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { AgentRunner, AgentRunRequest } from '../agent/agent-runner.ts';
+import { ensureIpcDirs } from '../ipc/ipc-dirs.ts';
+import { CLOSE_SENTINEL, inputFileSchema } from '../ipc/protocol.ts';
+import { silentLogger } from '../logger.ts';
+import { openDb } from '../store/db.ts';
+import { createStores, type Stores } from '../store/stores.ts';
+import { createGroupWorker } from './group-worker.ts';
+
+let dir: string;
+let stores: Stores;
+beforeEach(() => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nk-worker-'));
+  stores = createStores(openDb(':memory:'));
+  stores.groups.insert({ folder: 'family', jid: 'family@g.us', name: 'Family', trigger: '@Kai', requiresTrigger: true,
+    isMain: false, container: {}, createdAt: 0 });
+  ensureIpcDirs(dir, 'family');
+});
+afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+const say = (id: string, text: string) =>
+  stores.messages.insert({ chatJid: 'family@g.us', id, senderId: 'a', senderName: 'Ana', text, sentAt: 1 }, 'family', true);
+
+function worker(agent: AgentRunner, over: { idleMs?: number; timeoutMs?: number } = {}) {
+  return createGroupWorker({ ...stores, agent, ipcDir: dir, timeZone: 'UTC', maxPromptChars: 10_000,
+    idleMs: over.idleMs ?? 60_000, timeoutMs: over.timeoutMs ?? 60_000, drainIpc: async () => undefined,
+    setTyping: () => undefined, beforeRun: () => undefined, notify: () => undefined, log: silentLogger() });
+}
+
+/** An agent the test steers: it records inputs and ends when told, on the close sentinel, or on abort. */
+function steeredAgent() {
+  const inputs: string[] = [];
+  const requests: AgentRunRequest[] = [];
+  let finish: (() => void) | undefined;
+  const agent: AgentRunner = {
+    async run(req) {
+      requests.push(req);
+      inputs.push(req.input.text);
+      const input = path.join(req.ipcDir, 'input');
+      await new Promise<void>((resolve) => {
+        const done = () => { clearInterval(poll); resolve(); };
+        finish = done;
+        req.signal.addEventListener('abort', done);
+        const poll = setInterval(() => {
+          for (const name of fs.readdirSync(input).sort()) {
+            if (name === CLOSE_SENTINEL) { done(); return; }
+            if (name.startsWith('.')) continue; // still being written
+            const file = path.join(input, name);
+            inputs.push(inputFileSchema.parse(JSON.parse(fs.readFileSync(file, 'utf8'))).text);
+            fs.rmSync(file);
+          }
+        }, 10);
+      });
+      return req.signal.aborted ? { ok: false, failure: { kind: 'timeout', message: 'stopped', retryable: true } } : { ok: true };
+    },
+  };
+  return { agent, inputs, requests, finish: () => finish?.() };
+}
+
+const until = async (check: () => boolean) => { for (let i = 0; i < 300 && !check(); i++) await new Promise((r) => setTimeout(r, 10)); };
+
+describe('the group worker', () => {
+  it('hands a follow-up to the live run instead of starting a second one', async () => {
+    const a = steeredAgent();
+    const w = worker(a.agent);
+    say('1', 'first');
+    const work = w.work('family');
+    await until(() => a.requests.length === 1);
+    say('2', 'second');
+    expect(await w.pipe('family')).toBe(true);
+    await until(() => a.inputs.length === 2);
+    a.finish();
+    expect(await work).toEqual({ ok: true });
+    expect(a.requests).toHaveLength(1);
+    expect(a.inputs[1]).toContain('second');
+    expect(a.inputs[1]).not.toContain('first');
+    expect(stores.groups.cursor('family')).toBe(2);
+  });
+
+  it('asks an idle agent to close once it has spoken and gone quiet', async () => {
+    const a = steeredAgent();
+    const w = worker(a.agent, { idleMs: 50 });
+    say('1', 'hi');
+    const work = w.work('family');
+    await until(() => a.requests.length === 1);
+    w.noteOutput('family'); // a reply arrived: from now on the agent only waits for follow-ups
+    expect(await work).toEqual({ ok: true });
+    expect(fs.readdirSync(path.join(dir, 'family', 'input'))).toEqual([]); // the sentinel is cleared after the run
+  });
+
+  it('stops an agent that passes its time limit without output, and the messages stay unanswered', async () => {
+    const a = steeredAgent();
+    const w = worker(a.agent, { timeoutMs: 100 });
+    say('1', 'hi');
+    expect(await w.work('family')).toMatchObject({ ok: false, failure: { kind: 'timeout' } });
+    expect(stores.groups.cursor('family')).toBe(0);
+  });
+
+  it('keeps the group\'s session id after a good run and reuses it', async () => {
+    const a = steeredAgent();
+    const w = worker(a.agent);
+    say('1', 'hi');
+    const first = w.work('family');
+    await until(() => a.requests.length === 1);
+    a.finish();
+    await first;
+    say('2', 'again');
+    const second = w.work('family');
+    await until(() => a.requests.length === 2);
+    a.finish();
+    await second;
+    expect(a.requests[1]!.sessionId).toBe(a.requests[0]!.sessionId);
+    expect(stores.groups.session('family')).toBe(a.requests[0]!.sessionId);
+  });
+
+  it('runs an isolated task in a fresh session that is not kept', async () => {
+    const a = steeredAgent();
+    const w = worker(a.agent);
+    stores.groups.saveSession('family', 'group-session');
+    w.queueTask({ id: 't1', groupFolder: 'family', chatJid: 'family@g.us', prompt: 'daily summary', schedule: { kind: 'cron', value: '0 9 * * *' },
+      contextMode: 'isolated', status: 'active', nextRunAt: null, lastRunAt: null, createdAt: 0 });
+    const work = w.work('family');
+    await until(() => a.requests.length === 1);
+    a.finish();
+    await work;
+    expect(a.requests[0]!.input).toEqual({ type: 'task', taskId: 't1', text: expect.stringContaining('daily summary') });
+    expect(a.requests[0]!.sessionId).not.toBe('group-session');
+    expect(stores.groups.session('family')).toBe('group-session');
+  });
+});

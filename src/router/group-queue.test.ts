@@ -140,6 +140,24 @@ describe('group queue', () => {
     expect(gaveUp).toHaveLength(1);
   });
 
+  it('while Docker is down, tells the chat once and keeps trying slowly until the work runs', async () => {
+    const dockerDown: AgentFailure = { kind: 'unavailable', message: 'Docker is not reachable.', retryable: true };
+    start({ maxAttempts: 2, backoffBaseMs: 100, backoffMaxMs: 5_000 });
+    queue.notify('family');
+    await finish(0, fail(dockerDown));
+    await vi.advanceTimersByTimeAsync(120);
+    await finish(1, fail(dockerDown));
+    expect(gaveUp).toEqual([{ folder: 'family', failure: dockerDown }]);
+    await vi.advanceTimersByTimeAsync(5_000);
+    await finish(2, fail(dockerDown));
+    await vi.advanceTimersByTimeAsync(5_000);
+    expect(calls).toHaveLength(4);
+    await finish(3, OK); // Docker is back
+    expect(gaveUp).toHaveLength(1);
+    await vi.advanceTimersByTimeAsync(60_000);
+    expect(calls).toHaveLength(4);
+  });
+
   it('counts attempts afresh after a success', async () => {
     start({ maxAttempts: 2, backoffBaseMs: 100 });
     queue.notify('family');

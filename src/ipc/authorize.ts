@@ -30,7 +30,7 @@ export type AuthFacts = {
 };
 
 /** The chats a group speaks in: its channel chat and its local (terminal) chat. */
-export const chatsOf = (g: Group) => [g.jid, localJid(g.folder)];
+const chatsOf = (g: Group) => [g.jid, localJid(g.folder)];
 
 const deny = (why: Rejection): Decision => ({ ok: false, why });
 

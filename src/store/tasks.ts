@@ -1,5 +1,4 @@
 /** @module Scheduled tasks and their run log. */
-import crypto from 'node:crypto';
 import type { Db } from './db.ts';
 import type { Schedule } from '../ipc/protocol.ts';
 
@@ -11,7 +10,7 @@ export type Task = {
   status: TaskStatus; nextRunAt: number | null; lastRunAt: number | null; createdAt: number;
 };
 
-/** A task as created: the caller picks the id (newTaskId) and the first run (validateSchedule). */
+/** A task as created: the caller picks the id and the first run (validateSchedule). */
 export type NewTask = Omit<Task, 'status' | 'lastRunAt'> & { status?: TaskStatus };
 
 export type TaskRun = {
@@ -25,8 +24,6 @@ type Row = {
 };
 
 type RunRow = { id: number; task_id: string; run_at: number; duration_ms: number; status: 'ok' | 'failed'; error: string | null };
-
-export const newTaskId = (): string => `task-${crypto.randomBytes(4).toString('hex')}`;
 
 // The column is TEXT for every kind, so an interval comes back as a string.
 const toSchedule = (kind: string, value: string): Schedule =>

@@ -23,7 +23,7 @@ export type InboundContext = {
 export type Skip = { skip: true; reason: string };
 
 /** Messages delivered by 'append' (after a reconnect) older than this are history, not conversation. */
-export const APPEND_WINDOW_MS = 10 * 60_000;
+const APPEND_WINDOW_MS = 10 * 60_000;
 
 const skip = (reason: string): Skip => ({ skip: true, reason });
 

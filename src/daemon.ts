@@ -140,8 +140,10 @@ export async function startDaemon(deps: DaemonDeps): Promise<Daemon> {
         log.info('Shutting down');
         scheduler?.stop();
         scheduler = undefined;
+        // The queue first: runs cut short by the abort below are not retried or reported as failures.
+        const queueStopped = queue.stop();
         worker.abortAll();
-        await queue.stop();
+        await queueStopped;
         await sender.flush(3000);
         sender.stop();
         await watcher.stop();

@@ -205,6 +205,17 @@ describe('group queue', () => {
     expect(started()).toEqual(['family']);
   });
 
+  it('work cut short by stop is neither retried nor reported as a failure', async () => {
+    start();
+    queue.notify('family');
+    const stopped = queue.stop();
+    await finish(0, fail(crashed));
+    await stopped;
+    await vi.advanceTimersByTimeAsync(60_000);
+    expect(calls).toHaveLength(1);
+    expect(gaveUp).toEqual([]);
+  });
+
   it('stop cancels a pending retry', async () => {
     start({ backoffBaseMs: 100 });
     queue.notify('family');

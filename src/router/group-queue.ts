@@ -65,6 +65,10 @@ export function createGroupQueue(deps: GroupQueueDeps): GroupQueue {
     if (result.ok) {
       attempts.delete(folder);
       deps.onSuccess?.(folder);
+    } else if (stopped) {
+      // Cut short by shutdown: nobody is told it failed; the messages are still unanswered and run after restart.
+      states.set(folder, { kind: 'idle' });
+      return;
     } else {
       const f = result.failure;
       const n = (attempts.get(folder) ?? 0) + 1;

@@ -92,10 +92,10 @@ export function createGroupWorker(deps: GroupWorkerDeps): GroupWorker {
     }, deps.timeoutMs);
   }
 
-  /** Starts one agent run and keeps it company until it ends. */
   /** The group's Kimi session: the stored one, or a new id that is kept once a run with it succeeds. */
   const groupSession = (folder: string) => deps.groups.session(folder) ?? randomUUID();
 
+  /** Starts one agent run and keeps it company until it ends. */
   async function runAgent(group: Group, input: InputFile, chatJid: string, sessionId: string):
     Promise<{ run: LiveRun; result: AgentRunResult }> {
     const kind = input.type === 'task' ? 'task' : 'chat';
@@ -194,8 +194,16 @@ export function createGroupWorker(deps: GroupWorkerDeps): GroupWorker {
       if (fresh.length === 0) return true;
       const text = formatPrompt(fresh, { timeZone: deps.timeZone, maxChars: deps.maxPromptChars });
       const toSeq = fresh.at(-1)!.seq;
-      await writeJsonAtomic(inputDir(folder), { type: 'messages', text, fromSeq: fresh[0]!.seq, toSeq }, uniqueFileName());
+      const before = run.deliveredSeq;
+      // Claimed before the write, so a second message arriving meanwhile is not handed over twice.
       run.deliveredSeq = toSeq;
+      try {
+        await writeJsonAtomic(inputDir(folder), { type: 'messages', text, fromSeq: fresh[0]!.seq, toSeq }, uniqueFileName());
+      } catch (err) {
+        deps.log.error({ group: folder, err: String(err) }, 'Could not hand new messages to the live agent; they wait for the next run');
+        if (run.deliveredSeq === toSeq) run.deliveredSeq = before;
+        return false;
+      }
       deps.runs.delivered(run.runId, toSeq);
       armTimers(run);
       deps.setTyping(run.chatJid, true);

@@ -99,7 +99,7 @@ export function createWhatsAppChannel(deps: WhatsAppDeps): WhatsAppChannel {
     scheduleReconnect(delay);
   }
 
-  async function handleUpsert(s: WaSocket, messages: Parameters<typeof toInbound>[0][], type: 'notify' | 'append'): Promise<void> {
+  async function handleUpsert(messages: Parameters<typeof toInbound>[0][], type: 'notify' | 'append'): Promise<void> {
     const identity = bot();
     if (!identity || !events || stopping) return;
     for (const m of messages) {
@@ -118,7 +118,6 @@ export function createWhatsAppChannel(deps: WhatsAppDeps): WhatsAppChannel {
         deps.log.error({ err: String(err), chatJid: inbound.chatJid, id: inbound.id }, 'Inbound WhatsApp message could not be stored');
       }
     }
-    void s;
   }
 
   function connect(): void {
@@ -160,7 +159,7 @@ export function createWhatsAppChannel(deps: WhatsAppDeps): WhatsAppChannel {
         onClose(err?.output?.statusCode, err?.message ?? 'closed');
       }
     });
-    s.ev.on('messages.upsert', ({ messages, type }) => { void handleUpsert(s, messages, type); });
+    s.ev.on('messages.upsert', ({ messages, type }) => { void handleUpsert(messages, type); });
     const forget = (jid?: string | null) => { if (jid) metadata.delete(jid); };
     s.ev.on('groups.upsert', (gs) => gs.forEach((g) => { metadata.set(g.id, g); deps.recordChat(g.id, g.subject ?? ''); }));
     s.ev.on('groups.update', (gs) => gs.forEach((g) => { forget(g.id); if (g.id && g.subject) deps.recordChat(g.id, g.subject); }));

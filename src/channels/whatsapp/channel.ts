@@ -57,6 +57,7 @@ export function createWhatsAppChannel(deps: WhatsAppDeps): WhatsAppChannel {
   let attempts = 0;
   let reconnect: { cancel(): void } | undefined;
   let stopping = false;
+  let upserts = Promise.resolve();
 
   function setStatus(next: ConnectionStatus, detail = ''): void {
     status = next;
@@ -159,7 +160,8 @@ export function createWhatsAppChannel(deps: WhatsAppDeps): WhatsAppChannel {
         onClose(err?.output?.statusCode, err?.message ?? 'closed');
       }
     });
-    s.ev.on('messages.upsert', ({ messages, type }) => { void handleUpsert(messages, type); });
+    // One upsert at a time, so messages are stored (and get their seq) in the order WhatsApp delivered them.
+    s.ev.on('messages.upsert', ({ messages, type }) => { upserts = upserts.then(() => handleUpsert(messages, type)); });
     const forget = (jid?: string | null) => { if (jid) metadata.delete(jid); };
     s.ev.on('groups.upsert', (gs) => gs.forEach((g) => { metadata.set(g.id, g); deps.recordChat(g.id, g.subject ?? ''); }));
     s.ev.on('groups.update', (gs) => gs.forEach((g) => { forget(g.id); if (g.id && g.subject) deps.recordChat(g.id, g.subject); }));

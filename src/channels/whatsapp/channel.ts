@@ -161,7 +161,8 @@ export function createWhatsAppChannel(deps: WhatsAppDeps): WhatsAppChannel {
       }
     });
     // One upsert at a time, so messages are stored (and get their seq) in the order WhatsApp delivered them.
-    s.ev.on('messages.upsert', ({ messages, type }) => { upserts = upserts.then(() => handleUpsert(messages, type)); });
+    s.ev.on('messages.upsert', ({ messages, type }) => { upserts = upserts.then(() => handleUpsert(messages, type))
+      .catch((err: unknown) => deps.log.error({ err: String(err) }, 'A WhatsApp upsert could not be handled')); });
     const forget = (jid?: string | null) => { if (jid) metadata.delete(jid); };
     s.ev.on('groups.upsert', (gs) => gs.forEach((g) => { metadata.set(g.id, g); deps.recordChat(g.id, g.subject ?? ''); }));
     s.ev.on('groups.update', (gs) => gs.forEach((g) => { forget(g.id); if (g.id && g.subject) deps.recordChat(g.id, g.subject); }));

@@ -35,8 +35,9 @@ Commands:
   start                         run the daemon in the foreground (the systemd unit runs this)
   login [--pairing-code PHONE] [--relink]
                                 link this host to WhatsApp (QR code, or a pairing code for PHONE)
-  chat [--group main] [--name NAME]
-                                talk to the running daemon from this terminal
+  chat [--group main] [--name NAME] [--wait SECONDS]
+                                talk to the running daemon from this terminal; with piped input it
+                                waits up to --wait seconds (default 120) for the answer
   groups                        list registered groups and the group chats seen so far
   groups register --name NAME --folder FOLDER [--jid JID] [--no-trigger]
                                 register a chat as a group (by its name, or its JID)
@@ -123,7 +124,9 @@ async function checkDocker(runtime: ReturnType<typeof createDockerRuntime>, cfg:
 }
 
 async function chat(args: string[]): Promise<void> {
-  const { values } = parseArgs({ args, options: { group: { type: 'string', default: 'main' }, name: { type: 'string' } } });
+  const { values } = parseArgs({ args, options: { group: { type: 'string', default: 'main' }, name: { type: 'string' },
+    wait: { type: 'string', default: '120' } } });
+  let repliesAfterLastSend = 0;
   const cfg = config();
   const rl = readline.createInterface({ input: process.stdin, output: process.stdout, terminal: process.stdin.isTTY });
   let assistant = cfg.assistantName;
@@ -131,13 +134,19 @@ async function chat(args: string[]): Promise<void> {
     socketPath: cfg.socketPath, group: values.group!, name: values.name ?? process.env.USER ?? 'you', reconnect: true,
     onConnected: (name) => { assistant = name; console.error(`Connected to group "${values.group}". Type a message; Ctrl-D to leave.`); },
     onDisconnected: () => console.error('(daemon went away; reconnecting…)'),
-    onReply: (text) => { console.log(`${assistant}: ${text}`); },
+    onReply: (text) => { repliesAfterLastSend++; console.log(`${assistant}: ${text}`); },
     onError: (message, fatal) => { console.error(`nanokimi: ${message}`); if (fatal) process.exit(1); },
   });
-  rl.on('line', (line) => { if (line.trim()) client.send(line); });
+  rl.on('line', (line) => { if (line.trim()) { repliesAfterLastSend = 0; client.send(line); } });
   rl.on('close', () => {
-    // Leave only once everything typed has reached the daemon's database.
-    const wait = setInterval(() => { if (client.unstored() === 0) { clearInterval(wait); client.close(); } }, 50);
+    // Leave once everything typed is in the daemon's database and, for piped input
+    // (`echo hi | nanokimi chat`), once the answer came or --wait seconds passed.
+    const deadline = Date.now() + Number(values.wait) * 1000;
+    const interactive = process.stdin.isTTY === true;
+    const wait = setInterval(() => {
+      const answered = interactive || repliesAfterLastSend > 0 || Date.now() > deadline;
+      if (client.unstored() === 0 && answered) { clearInterval(wait); client.close(); }
+    }, 50);
   });
 }
 

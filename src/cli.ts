@@ -41,6 +41,9 @@ Commands:
   groups                        list registered groups and the group chats seen so far
   groups register --name NAME --folder FOLDER [--jid JID] [--no-trigger]
                                 register a chat as a group (by its name, or its JID)
+  groups set FOLDER [--memory-mb N] [--cpus N] [--pids N] [--network bridge|none]
+             [--mount HOST_PATH:NAME[:rw]]... [--clear-mounts]
+                                a group's container limits and extra mounts (checked against MOUNT_ALLOWLIST)
   tasks                         list scheduled tasks
   token status                  the Kimi token's expiry, file, mode and ACLs (never the token)
   doctor                        check everything the service needs, with a fix for each problem
@@ -158,6 +161,44 @@ function chatByName(stores: Stores, name: string): string {
     : `${matches.length} group chats are called "${name}"; pass --jid to say which (${matches.map((m) => m.jid).join(', ')})`);
 }
 
+/** `groups set FOLDER --memory-mb N --cpus N --pids N --network bridge|none --mount HOST:NAME[:rw] --clear-mounts` */
+function setGroupContainer(stores: Stores, args: string[]): void {
+  const { values, positionals } = parseArgs({ args, allowPositionals: true, options: {
+    'memory-mb': { type: 'string' }, cpus: { type: 'string' }, pids: { type: 'string' }, network: { type: 'string' },
+    mount: { type: 'string', multiple: true }, 'clear-mounts': { type: 'boolean' } } });
+  const folder = positionals[0];
+  const group = folder ? stores.groups.get(folder) : undefined;
+  if (!group) throw new NanoKimiError('usage', `no registered group has the folder "${folder ?? ''}"`, 'run `nanokimi groups` to see them');
+  const number = (flag: string, v: string | undefined, min: number, max: number) => {
+    if (v === undefined) return undefined;
+    const n = Number(v);
+    if (!Number.isFinite(n) || n < min || n > max) throw new NanoKimiError('usage', `--${flag} ${v} is not valid: expected a number from ${min} to ${max}`);
+    return n;
+  };
+  if (values.network !== undefined && values.network !== 'bridge' && values.network !== 'none') {
+    throw new NanoKimiError('usage', `--network ${values.network} is not valid: expected bridge or none`);
+  }
+  const mounts = (values.mount ?? []).map((m) => {
+    const [hostPath, name, mode] = m.split(':');
+    if (!hostPath || !name || (mode !== undefined && mode !== 'rw')) {
+      throw new NanoKimiError('usage', `--mount ${m} is not valid: expected HOST_PATH:NAME or HOST_PATH:NAME:rw`);
+    }
+    return { hostPath: path.resolve(hostPath), name, ...(mode === 'rw' ? { readWrite: true } : {}) };
+  });
+  const c = group.container;
+  const next = {
+    ...c,
+    ...(values['memory-mb'] !== undefined ? { memoryMb: number('memory-mb', values['memory-mb'], 128, 65_536) } : {}),
+    ...(values.cpus !== undefined ? { cpus: number('cpus', values.cpus, 0.1, 64) } : {}),
+    ...(values.pids !== undefined ? { pids: number('pids', values.pids, 16, 32_768) } : {}),
+    ...(values.network !== undefined ? { network: values.network as 'bridge' | 'none' } : {}),
+    extraMounts: [...(values['clear-mounts'] ? [] : c.extraMounts ?? []), ...mounts],
+  };
+  stores.groups.setContainer(group.folder, next);
+  console.log(`Container settings of ${group.folder}: ${JSON.stringify(next)}`);
+  if (mounts.length) console.log('Extra mounts are used only if the mount allowlist permits them (MOUNT_ALLOWLIST; see docs/SECURITY.md).');
+}
+
 function groups(args: string[]): void {
   const cfg = config();
   const stores = createStores(openDb(cfg.dbPath));
@@ -181,6 +222,7 @@ function groups(args: string[]): void {
       }
       return;
     }
+    if (args[0] === 'set') { setGroupContainer(stores, args.slice(1)); return; }
     console.log('Registered groups:');
     for (const g of stores.groups.list()) {
       console.log(`  ${g.folder.padEnd(20)} ${g.jid.padEnd(32)} ${g.name}${g.isMain ? ' (main)' : ''}`);

@@ -20,6 +20,7 @@ export function createGroupStore(db: Db) {
     (folder, jid, name, trigger, requires_trigger, is_main, container_config, created_at)
     VALUES (@folder, @jid, @name, @trigger, @requiresTrigger, @isMain, @container, @createdAt)`);
   const setJid = db.prepare('UPDATE groups SET jid = ? WHERE folder = ?');
+  const setContainer = db.prepare('UPDATE groups SET container_config = ? WHERE folder = ?');
   const upsertChat = db.prepare(`INSERT INTO chats (jid, name, is_group) VALUES (?, ?, 1)
     ON CONFLICT (jid) DO UPDATE SET name = excluded.name, is_group = 1`);
   const cursor = db.prepare('SELECT seq FROM cursors WHERE group_folder = ?');
@@ -41,6 +42,8 @@ export function createGroupStore(db: Db) {
     },
     /** Points a group at another chat (main follows the owner's self-chat once WhatsApp is linked). */
     setJid: (folder: string, jid: string) => { setJid.run(jid, folder); },
+    /** Replaces the group's container overrides (limits, network, extra mounts). */
+    setContainer: (folder: string, settings: ContainerSettings) => { setContainer.run(JSON.stringify(settings), folder); },
     /** A group chat a channel reported, registered or not, with its current name. */
     recordGroupChat: (jid: string, name: string) => { upsertChat.run(jid, name); },
     cursor: (folder: string) => (cursor.get(folder) as { seq: number } | undefined)?.seq ?? 0,

@@ -58,3 +58,18 @@ it('token status shows expiry and mode, never the token, and fails when there is
   expect(res.stdout).toContain('(mode 600)');
   expect(res.stdout).not.toContain('SECRET');
 });
+
+it('groups set stores a group\'s container limits and extra mounts, and refuses bad values', () => {
+  tree = makeTree();
+  fs.mkdirSync(tree.dataDir, { recursive: true });
+  const db = openDb(path.join(tree.dataDir, 'nanokimi.db'));
+  db.prepare("INSERT INTO groups (folder, jid, name, trigger, created_at) VALUES ('family', 'f@g.us', 'Family', '@Kai', 0)").run();
+  db.close();
+  expect(cli('groups', 'set', 'family', '--memory-mb', '512', '--network', 'none', '--mount', '/srv/photos:photos').status).toBe(0);
+  const check = openDb(path.join(tree.dataDir, 'nanokimi.db'));
+  expect(JSON.parse((check.prepare("SELECT container_config AS c FROM groups WHERE folder = 'family'").get() as { c: string }).c))
+    .toEqual({ memoryMb: 512, network: 'none', extraMounts: [{ hostPath: '/srv/photos', name: 'photos' }] });
+  check.close();
+  expect(cli('groups', 'set', 'family', '--cpus', 'lots').stderr).toContain('--cpus lots is not valid: expected a number from 0.1 to 64');
+  expect(cli('groups', 'set', 'nobody').stderr).toContain('no registered group has the folder "nobody"');
+});

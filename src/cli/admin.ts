@@ -1,0 +1,92 @@
+/** @module The owner's maintenance commands: link WhatsApp, doctor, token status, backup. */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import dotenv from 'dotenv';
+import { createDockerRuntime } from '../agent/docker-runtime.ts';
+import { hostPaths } from '../agent/mounts.ts';
+import { createSqliteAuthState } from '../channels/whatsapp/auth-store.ts';
+import { baileysSocketFactory } from '../channels/whatsapp/baileys-socket.ts';
+import { login } from '../channels/whatsapp/login.ts';
+import { NanoKimiError } from '../errors.ts';
+import { describeToken, tokenAcl, tokenStatus } from '../kimi/token.ts';
+import { createLogger } from '../logger.ts';
+import { backupDatabase } from '../ops/backup.ts';
+import { formatDoctor, runDoctor } from '../ops/doctor.ts';
+import { openDb } from '../store/db.ts';
+import { createStores } from '../store/stores.ts';
+import { cliConfig, projectRoot } from './config.ts';
+
+export async function linkWhatsApp(args: string[]): Promise<void> {
+  const { values } = parseArgs({ args, options: { 'pairing-code': { type: 'string' }, relink: { type: 'boolean' } } });
+  const cfg = cliConfig();
+  const stores = createStores(openDb(cfg.dbPath));
+  try {
+    if (values.relink) createSqliteAuthState(stores.db).clear();
+    const result = await login({ db: stores.db, socketFactory: baileysSocketFactory(createLogger({ level: 'warn' })),
+      pairingPhone: values['pairing-code'], print: (t) => console.log(t) });
+    if (!result.ok) throw new NanoKimiError('login', result.message);
+    console.log(`Linked as ${result.me}. Restart the service so it connects: systemctl --user restart nanokimi`);
+  } finally {
+    stores.db.close();
+  }
+}
+
+export async function backup(args: string[]): Promise<void> {
+  const { values } = parseArgs({ args, options: { to: { type: 'string' } } });
+  const cfg = cliConfig();
+  const stores = createStores(openDb(cfg.dbPath));
+  try {
+    const file = await backupDatabase(stores.db, path.resolve(values.to ?? path.join(cfg.dataDir, 'backups')));
+    console.log(`Backed up the database (messages, groups, tasks and WhatsApp link) to ${file}`);
+  } finally {
+    stores.db.close();
+  }
+}
+
+export async function doctor(): Promise<void> {
+  const cfg = cliConfig();
+  const runtime = createDockerRuntime();
+  let db: ReturnType<typeof openDb>;
+  try {
+    db = openDb(cfg.dbPath);
+  } catch (err) {
+    throw new NanoKimiError('doctor', `the database ${cfg.dbPath} cannot be opened: ${(err as Error).message}`,
+      'check the file and its permissions; restore a backup made with `nanokimi backup` if it is damaged');
+  }
+  const envPath = path.join(projectRoot, '.env');
+  const envText = fs.existsSync(envPath) ? fs.readFileSync(envPath, 'utf8') : undefined;
+  const unitPath = path.join(process.env.XDG_CONFIG_HOME ?? path.join(os.homedir(), '.config'), 'systemd', 'user', 'nanokimi.service');
+  try {
+    const checks = await runDoctor({
+      config: cfg, runtime, db, now: Date.now(),
+      imagePythonVersion: async (image) => {
+        let output = '';
+        const exit = await runtime.run({ Image: image, Cmd: ['python3', '--version'], Entrypoint: [], HostConfig: { NetworkMode: 'none' } },
+          { signal: AbortSignal.timeout(60_000), graceSeconds: 1, onOutput: (t) => { output += t; } }).catch(() => undefined);
+        return exit?.exitCode === 0 ? output.trim() : null;
+      },
+      envFile: { file: envPath, exists: envText !== undefined, assistantName: envText === undefined ? undefined : dotenv.parse(envText).ASSISTANT_NAME },
+      unitFile: fs.existsSync(unitPath) ? fs.readFileSync(unitPath, 'utf8') : null,
+      diskFreeBytes: (dir) => fs.promises.statfs(dir).then((s) => s.bavail * s.bsize),
+      tokenFile: path.join(hostPaths(cfg, 'main').tokenDir, 'kimi-code.json'),
+    });
+    const { text, exitCode } = formatDoctor(checks);
+    console.log(text);
+    process.exitCode = exitCode;
+  } finally {
+    db.close();
+  }
+}
+
+export async function token(args: string[]): Promise<void> {
+  if (args[0] !== 'status') throw new NanoKimiError('usage', 'the token command has one subcommand: `nanokimi token status`');
+  const cfg = cliConfig();
+  const file = path.join(hostPaths(cfg, 'main').tokenDir, 'kimi-code.json');
+  const status = tokenStatus(file);
+  for (const line of describeToken(status, file)) console.log(line);
+  const acl = status.kind === 'missing' ? null : await tokenAcl(file).catch(() => null);
+  console.log(acl ?? '(ACLs not shown: install the acl package for getfacl)');
+  process.exitCode = status.kind === 'ok' ? 0 : 1;
+}

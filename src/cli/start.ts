@@ -1,0 +1,76 @@
+/** @module `nanokimi start`: the daemon with its production agent step (Docker) and channels (WhatsApp). */
+import path from 'node:path';
+import { createDockerAgentRunner, removeOrphans } from '../agent/docker-runner.ts';
+import { createDockerRuntime, DockerUnavailable } from '../agent/docker-runtime.ts';
+import { hostPaths } from '../agent/mounts.ts';
+import { baileysSocketFactory } from '../channels/whatsapp/baileys-socket.ts';
+import { createWhatsAppChannel, type WhatsAppChannel } from '../channels/whatsapp/channel.ts';
+import type { Config } from '../config.ts';
+import { startDaemon } from '../daemon.ts';
+import { createLogger, type Logger } from '../logger.ts';
+import { startHealthServer } from '../ops/health.ts';
+import { startTokenWatch } from '../ops/token-watch.ts';
+import type { Stores } from '../store/stores.ts';
+import { cliConfig } from './config.ts';
+
+export async function start(): Promise<void> {
+  const cfg = cliConfig();
+  const log = createLogger({ level: cfg.logLevel, file: cfg.logFile ?? undefined });
+  const runtime = createDockerRuntime();
+  await checkDocker(runtime, cfg, log);
+  const agent = createDockerAgentRunner({
+    runtime, paths: { projectRoot: cfg.projectRoot, groupsDir: cfg.groupsDir, dataDir: cfg.dataDir },
+    image: cfg.containerImage, user: cfg.containerUser, limits: cfg.containerLimits, network: cfg.containerNetwork,
+    assistantName: cfg.assistantName, timeZone: cfg.timeZone, mountAllowlist: cfg.mountAllowlist, log,
+  });
+  let wa: WhatsAppChannel | undefined;
+  const whatsapp = (stores: Stores) => (wa = createWhatsAppChannel({
+    db: stores.db, socketFactory: baileysSocketFactory(log), assistantName: cfg.assistantName,
+    sharesOwnerNumber: !cfg.assistantHasOwnNumber, log, recordChat: stores.groups.recordGroupChat,
+    bindMainChat: (jid) => {
+      const main = stores.groups.list().find((g) => g.isMain);
+      if (main && main.jid !== jid) stores.groups.setJid(main.folder, jid);
+    },
+  }));
+  const daemon = await startDaemon({ config: cfg, log, agent, channels: [whatsapp] });
+  const health = cfg.healthPort > 0 ? await startHealthServer({ port: cfg.healthPort, probes: [
+    { name: 'whatsapp', check: async () => ({ ok: wa?.status() === 'connected', detail: wa?.status() ?? 'off' }) },
+    { name: 'docker', check: () => runtime.ping().then((r) => ({ ok: true, detail: r.rootless ? 'rootless' : 'rootful' }),
+      (e: unknown) => ({ ok: false, detail: String(e) })) },
+    { name: 'database', check: async () => {
+      // Taking the write lock and letting it go proves the database is writable without changing it.
+      daemon.stores.db.exec('BEGIN IMMEDIATE; ROLLBACK');
+      return { ok: true, detail: 'writable' };
+    } },
+  ] }) : undefined;
+  if (health) log.info({ port: health.port }, 'Health endpoint on 127.0.0.1 (/health, /ready)');
+  const tokenWatch = startTokenWatch({ file: path.join(hostPaths(cfg, 'main').tokenDir, 'kimi-code.json'), log });
+  const shutdown = (signal: string) => {
+    log.info({ signal }, 'Signal received');
+    // A second signal, or a shutdown that hangs, must not keep the process alive forever.
+    setTimeout(() => process.exit(1), 15_000).unref();
+    void health?.stop();
+    tokenWatch.stop();
+    void daemon.stop().then(() => process.exit(0));
+  };
+  process.once('SIGTERM', () => shutdown('SIGTERM'));
+  process.once('SIGINT', () => shutdown('SIGINT'));
+}
+
+/**
+ * Says once, at start-up, what stands between the daemon and a working agent. The daemon starts
+ * anyway: messages are stored and answered once Docker and the image are there.
+ */
+async function checkDocker(runtime: ReturnType<typeof createDockerRuntime>, cfg: Config, log: Logger): Promise<void> {
+  try {
+    await runtime.ping();
+  } catch (err) {
+    if (!(err instanceof DockerUnavailable)) throw err;
+    log.error(`${err.message}. Install and start Docker (e.g. \`sudo systemctl start docker\`); messages wait until it is back.`);
+    return;
+  }
+  if (!(await runtime.imageExists(cfg.containerImage))) {
+    log.error(`The agent image ${cfg.containerImage} is not built. Build it with \`container/build.sh\`; messages wait until it exists.`);
+  }
+  await removeOrphans(runtime, cfg.dataDir, log);
+}

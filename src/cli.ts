@@ -20,7 +20,7 @@ Commands:
   groups                        list registered groups and the group chats seen so far
   groups register --name NAME --folder FOLDER [--jid JID] [--no-trigger]
                                 register a chat as a group (by its name, or its JID)
-  groups set FOLDER [--memory-mb N] [--cpus N] [--pids N] [--network bridge|none]
+  groups set FOLDER [--jid JID] [--memory-mb N] [--cpus N] [--pids N] [--network bridge|none]
              [--mount HOST_PATH:NAME[:rw]]... [--clear-mounts]
                                 a group's container limits and extra mounts (checked against MOUNT_ALLOWLIST)
   tasks                         list scheduled tasks

@@ -15,11 +15,11 @@ function chatByName(stores: Stores, name: string): string {
     : `${matches.length} group chats are called "${name}"; pass --jid to say which (${matches.map((m) => m.jid).join(', ')})`);
 }
 
-/** `groups set FOLDER --memory-mb N --cpus N --pids N --network bridge|none --mount HOST:NAME[:rw] --clear-mounts` */
+/** `groups set FOLDER [--jid JID] [--memory-mb N] [--cpus N] [--pids N] [--network bridge|none] [--mount HOST:NAME[:rw]]… [--clear-mounts]` */
 function setGroupContainer(stores: Stores, args: string[]): void {
   const { values, positionals } = parseArgs({ args, allowPositionals: true, options: {
     'memory-mb': { type: 'string' }, cpus: { type: 'string' }, pids: { type: 'string' }, network: { type: 'string' },
-    mount: { type: 'string', multiple: true }, 'clear-mounts': { type: 'boolean' } } });
+    mount: { type: 'string', multiple: true }, 'clear-mounts': { type: 'boolean' }, jid: { type: 'string' } } });
   const folder = positionals[0];
   const group = folder ? stores.groups.get(folder) : undefined;
   if (!group) throw new NanoKimiError('usage', `no registered group has the folder "${folder ?? ''}"`, 'run `nanokimi groups` to see them');
@@ -48,6 +48,12 @@ function setGroupContainer(stores: Stores, args: string[]): void {
     ...(values.network !== undefined ? { network: values.network as 'bridge' | 'none' } : {}),
     extraMounts: [...(values['clear-mounts'] ? [] : c.extraMounts ?? []), ...mounts],
   };
+  if (values.jid !== undefined) {
+    const taken = stores.groups.byJid(values.jid);
+    if (taken && taken.folder !== group.folder) throw new NanoKimiError('usage', `the chat ${values.jid} is already the chat of group "${taken.folder}"`);
+    stores.groups.setJid(group.folder, values.jid);
+    console.log(`${group.folder} now answers in ${values.jid}.`);
+  }
   stores.groups.setContainer(group.folder, next);
   console.log(`Container settings of ${group.folder}: ${JSON.stringify(next)}`);
   if (mounts.length) console.log('Extra mounts are used only if the mount allowlist permits them (MOUNT_ALLOWLIST; see docs/SECURITY.md).');

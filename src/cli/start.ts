@@ -27,7 +27,10 @@ export async function start(): Promise<void> {
   const whatsapp = (stores: Stores) => (wa = createWhatsAppChannel({
     db: stores.db, socketFactory: baileysSocketFactory(log), assistantName: cfg.assistantName,
     sharesOwnerNumber: !cfg.assistantHasOwnNumber, log, recordChat: stores.groups.recordGroupChat,
+    // On the owner's number, main is the owner's "message yourself" chat; a bot with a number of its
+    // own has no such chat: main is the chat the owner sets with `nanokimi groups set main --jid …`.
     bindMainChat: (jid) => {
+      if (cfg.assistantHasOwnNumber) return;
       const main = stores.groups.list().find((g) => g.isMain);
       if (main && main.jid !== jid) stores.groups.setJid(main.folder, jid);
     },

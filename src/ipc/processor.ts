@@ -10,7 +10,7 @@ import type { createGroupStore } from '../store/groups.ts';
 import type { createOutboxStore } from '../store/outbox.ts';
 import type { createRunStore } from '../store/runs.ts';
 import type { createTaskStore } from '../store/tasks.ts';
-import type { NewGroup } from '../groups/register.ts';
+import { RegistrationError, type NewGroup } from '../groups/register.ts';
 import { validateSchedule } from '../scheduler/next-run.ts';
 import { resumeNextRun } from '../scheduler/scheduler.ts';
 import { authorize, explain, type Action, type IpcRequest } from './authorize.ts';
@@ -96,8 +96,13 @@ export function createIpcProcessor(deps: IpcProcessorDeps): IpcProcessor {
         return { ok: true };
       }
       case 'register': {
-        deps.register({ jid: action.file.jid, name: action.file.name, folder: action.file.folder,
-          requiresTrigger: action.file.requiresTrigger });
+        try {
+          deps.register({ jid: action.file.jid, name: action.file.name, folder: action.file.folder,
+            requiresTrigger: action.file.requiresTrigger });
+        } catch (err) {
+          if (err instanceof RegistrationError) return { ok: false, reason: `Refused: ${err.message}.` };
+          throw err;
+        }
         deps.onTasksChanged(action.file.folder);
         return { ok: true };
       }

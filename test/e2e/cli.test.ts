@@ -70,6 +70,8 @@ it('groups set stores a group\'s container limits and extra mounts, and refuses 
   expect(JSON.parse((check.prepare("SELECT container_config AS c FROM groups WHERE folder = 'family'").get() as { c: string }).c))
     .toEqual({ memoryMb: 512, network: 'none', extraMounts: [{ hostPath: '/srv/photos', name: 'photos' }] });
   check.close();
+  expect(cli('groups', 'set', 'family', '--jid', '999@g.us').stdout).toContain('family now answers in 999@g.us.');
+  expect(cli('groups').stdout).toMatch(/family\s+999@g\.us/);
   expect(cli('groups', 'set', 'family', '--cpus', 'lots').stderr).toContain('--cpus lots is not valid: expected a number from 0.1 to 64');
   expect(cli('groups', 'set', 'nobody').stderr).toContain('no registered group has the folder "nobody"');
 });

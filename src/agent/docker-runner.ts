@@ -51,6 +51,7 @@ export function reportedFailure(output: string): AgentFailureLine | null {
 }
 const fail = (kind: AgentFailure['kind'], message: string, retryable: boolean): AgentRunResult =>
   ({ ok: false, failure: { kind, message, retryable } });
+const dockerDown = (err: Error) => fail('unavailable', `${err.message}; start Docker and the message will be retried.`, true);
 
 function readAllowlist(file: string, log: Logger): Allowlist {
   if (!fs.existsSync(file)) return { allowedRoots: [], blockedPatterns: [] };
@@ -122,7 +123,7 @@ export function createDockerAgentRunner(deps: DockerRunnerDeps): AgentRunner {
           return fail('config', `the agent image ${deps.image} is not built. Build it with container/build.sh.`, false);
         }
       } catch (err) {
-        if (err instanceof DockerUnavailable) return fail('unavailable', `${err.message}; start Docker and the message will be retried.`, true);
+        if (err instanceof DockerUnavailable) return dockerDown(err);
         throw err;
       }
 
@@ -184,7 +185,7 @@ export function createDockerAgentRunner(deps: DockerRunnerDeps): AgentRunner {
           onOutput: (t) => { output = (output + t).slice(-MAX_LOG_OUTPUT); } });
         result = exit.exitCode === 0 && !exit.stopped ? { ok: true } : explainExit(exit, limits, logFile, output);
       } catch (err) {
-        if (err instanceof DockerUnavailable) result = fail('unavailable', `${err.message}; start Docker and the message will be retried.`, true);
+        if (err instanceof DockerUnavailable) result = dockerDown(err);
         else if (err instanceof ImageMissing) result = fail('config', `the agent image ${deps.image} is not built. Build it with container/build.sh.`, false);
         else result = fail('crashed', `the container could not run: ${(err as Error).message}; the log is ${logFile}.`, true);
       }

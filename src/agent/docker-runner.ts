@@ -9,7 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Logger } from '../logger.ts';
 import { writeJsonAtomic } from '../ipc/atomic-write.ts';
-import { ensureIpcDirs } from '../ipc/ipc-dirs.ts';
+import { ensureIpcDirs, WORKSPACE_DIR_MODE } from '../ipc/ipc-dirs.ts';
 import { agentFailureSchema, type AgentFailureLine } from '../ipc/protocol.ts';
 import type { AgentFailure, AgentRunner, AgentRunRequest, AgentRunResult } from './agent-runner.ts';
 import { containerSpec, type Limits } from './container-spec.ts';
@@ -76,7 +76,7 @@ export function createDockerAgentRunner(deps: DockerRunnerDeps): AgentRunner {
     if (!fs.statSync(h.tokenDir, { throwIfNoEntry: false })?.isDirectory()) {
       return `the OAuth token directory ${h.tokenDir} is missing. Run \`kimi login\` on the host, then scripts/setup-oauth-isolation.sh.`;
     }
-    fs.mkdirSync(h.sessions, { recursive: true, mode: 0o700 });
+    fs.mkdirSync(h.sessions, { recursive: true, mode: WORKSPACE_DIR_MODE });
     fs.mkdirSync(h.group, { recursive: true });
     ensureIpcDirs(path.dirname(h.ipc), folder);
     return null;

@@ -7,6 +7,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { ipcDirNames } from './protocol.ts';
 
+/** For directories a container writes: see ipcSubdir. */
+export const WORKSPACE_DIR_MODE = 0o770;
+
 export type IpcSubdir = (typeof ipcDirNames)[number];
 
 /** The path of a group's IPC subdirectory, replacing anything there that is not a real directory. */
@@ -14,7 +17,9 @@ export function ipcSubdir(ipcDir: string, folder: string, sub: IpcSubdir): strin
   const dir = path.join(ipcDir, folder, sub);
   const st = fs.lstatSync(dir, { throwIfNoEntry: false });
   if (st && !st.isDirectory()) fs.rmSync(dir, { force: true });
-  if (!st || !st.isDirectory()) fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+  // Group bits open: under the default ACLs that rootless Docker needs they set the ACL mask, so the
+  // container's user can write here; privacy comes from data/ itself (0700).
+  if (!st || !st.isDirectory()) fs.mkdirSync(dir, { recursive: true, mode: WORKSPACE_DIR_MODE });
   return dir;
 }
 

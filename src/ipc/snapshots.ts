@@ -7,6 +7,7 @@ import path from 'node:path';
 import type { Group } from '../domain.ts';
 import type { createGroupStore } from '../store/groups.ts';
 import type { createTaskStore } from '../store/tasks.ts';
+import { WORKSPACE_DIR_MODE } from './ipc-dirs.ts';
 import { GROUPS_SNAPSHOT, TASKS_SNAPSHOT, type groupsSnapshotSchema, type tasksSnapshotSchema } from './protocol.ts';
 import type { z } from 'zod';
 
@@ -26,7 +27,7 @@ function writeJson(dir: string, name: string, value: unknown): void {
 
 export function writeSnapshots(deps: SnapshotDeps, group: Group): void {
   const dir = path.join(deps.ipcDir, group.folder);
-  fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+  fs.mkdirSync(dir, { recursive: true, mode: WORKSPACE_DIR_MODE });
   const tasks: z.infer<typeof tasksSnapshotSchema> = (group.isMain ? deps.tasks.listAll() : deps.tasks.listForGroup(group.folder))
     .filter((t) => t.status !== 'cancelled')
     .map((t) => ({ id: t.id, groupFolder: t.groupFolder, prompt: t.prompt, schedule: t.schedule, contextMode: t.contextMode,

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Puts the active Kimi OAuth token in data/oauth-token/ (the one credentials directory mounted into
-# agent containers) and lets the container's user refresh it there. Safe to run again and again.
+# agent containers) and lets the container's user refresh it there; with rootless Docker it also lets
+# that user write the group, IPC and session directories. Safe to run again and again.
 set -euo pipefail
 
 usage() {
@@ -13,6 +14,9 @@ Sets up (or migrates to) the isolated OAuth token directory:
   data/oauth-token/kimi-code.lock  the lock the Kimi CLI takes while it refreshes the token
 With rootless Docker it grants the container's user, through ACLs, what a token refresh needs:
 rwx on the directory, a default ACL rw (for the CLI's temp file), rw on the token and the lock.
+It also grants that user rwx on the directories the agent writes, groups/, data/ipc/ and
+data/sessions/ (created if missing), on everything already in them and, through default ACLs, on
+what the daemon creates there later.
 
 Options:
   --token PATH         token to install (default: data/credentials/kimi-code.json, the backup,
@@ -26,6 +30,7 @@ Options:
   --docker-user NAME   user that runs rootless Docker, looked up in /etc/subuid
                        (default: $SUDO_USER, else you)
   --host-uid N         grant this host uid directly, skipping detection and /etc/subuid (repeatable)
+  --no-workspace       leave groups/, data/ipc/ and data/sessions/ alone (the token only)
   --dry-run            print every action, change nothing
   --root DIR           project root (default: the directory above this script)
   -h, --help           this text
@@ -35,7 +40,7 @@ EOF
 }
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-TOKEN_SRC="" FORCE=0 DRY=0 MODE="" CONTAINER_UID=1000
+TOKEN_SRC="" FORCE=0 DRY=0 MODE="" CONTAINER_UID=1000 WORKSPACE=1
 DOCKER_USER="${SUDO_USER:-$(id -un)}"
 SUBUID_FILE="${NANOKIMI_SUBUID_FILE:-/etc/subuid}"
 GRANT_UIDS=()
@@ -57,6 +62,7 @@ while [[ $# -gt 0 ]]; do
     --token) need_value "$@"; TOKEN_SRC=$2; shift ;;
     --force) FORCE=1 ;;
     --dry-run) DRY=1 ;;
+    --no-workspace) WORKSPACE=0 ;;
     --rootless) MODE=rootless ;;
     --rootful) MODE=rootful ;;
     --container-uid) need_value "$@"; CONTAINER_UID=$2; shift ;;
@@ -76,6 +82,8 @@ TOKDIR="$ROOT/data/oauth-token"
 TOKEN="$TOKDIR/kimi-code.json"
 LOCK="$TOKDIR/kimi-code.lock"
 BACKUP="$ROOT/data/credentials/kimi-code.json"
+# Bind-mounted read-write into agent containers besides the token directory (src/agent/mounts.ts).
+WORKSPACE_ROOTS=("$ROOT/groups" "$ROOT/data/ipc" "$ROOT/data/sessions")
 CONFIG="$ROOT/data/credentials/config.toml"
 rel() { printf '%s' "${1#"$ROOT"/}"; }
 relogin_hint=("get a token with \`kimi login\` on the host, then run:"
@@ -186,6 +194,31 @@ install_token() {
 }
 
 create_lock() { (umask 077 && : >>"$1"); }
+
+# find(1) tests for the entries under a workspace root this run may grant to uid $1: not those the
+# container user owns (it needs no grant) and, unless we are root, only ours (setfacl needs that).
+owned_by_us() {
+  if [[ $(id -u) == 0 ]]; then OWN=('!' -user "$1"); else OWN=(-user "$(id -u)"); fi
+}
+
+# Prints "<lacking> <checked>": how many of those entries in $1 (itself included, symlinks never)
+# lack the grant for uid $2, with $3 the daemon's uid. A directory needs u:$2:rwx unmasked and the
+# default entries u:$2:rwx, u:$3:rwx and mask rwx; a file needs a u:$2 entry with rw (its mask is
+# the mode the daemon created it with, so r-- on a 0644 file is as intended).
+workspace_lacking() {
+  local root=$1 uid=$2 daemon=$3 kind
+  owned_by_us "$uid"
+  for kind in d f; do
+    find -H "$root" -type "$kind" "${OWN[@]}" -exec getfacl -pn -- {} + 2>/dev/null |
+      awk -v u="$uid" -v o="$daemon" -v kind="$kind" 'BEGIN { RS = "" }
+        { n++; s = "\n" $0 "\n"
+          if (kind == "d") ok = index(s, "\nuser:" u ":rwx\n") && index(s, "\ndefault:user:" u ":rwx\n") &&
+            index(s, "\ndefault:user:" o ":rwx\n") && index(s, "\ndefault:mask::rwx\n")
+          else ok = index(s, "\nuser:" u ":rw")
+          if (!ok) bad++ }
+        END { print bad + 0, n + 0 }' || true
+  done | awk '{ bad += $1; n += $2 } END { print bad + 0, n + 0 }'
+}
 
 # ---- 1. who must the container user be on the host? --------------------------------------------
 
@@ -305,7 +338,58 @@ for f in "$LOCK" "$TOKEN"; do
   done
 done
 
-# ---- 4. config.toml ------------------------------------------------------------------------------
+# ---- 4. the other directories the agent writes ---------------------------------------------------
+
+# groups/<group>/ (/workspace/group; groups/global/ too, read-only for all but main by its mount),
+# data/ipc/<group>/ (messages/, tasks/, input/, errors/) and data/sessions/<group>/.kimi/ (the CLI's
+# sessions). The daemon creates the per-group directories later, so the grant goes into default ACLs
+# and is inherited. With a default ACL the umask is ignored and the new entry's mask is the group bits
+# of the mode passed to mkdir/open: the daemon's 0770 directories give the container user rwx, its
+# 0644 files r. The default entry for the daemon's own uid (the root's owner) keeps what the agent
+# creates readable and removable by the daemon, which a default other::--- would otherwise hide.
+say ""
+say "Workspace directories"
+if ((!WORKSPACE)); then
+  say "  skipped (--no-workspace): groups/, data/ipc/ and data/sessions/ are left as they are"
+elif [[ ${#GRANT_UIDS[@]} -eq 0 ]]; then
+  say "  rootful Docker: uid $CONTAINER_UID writes groups/, data/ipc/ and data/sessions/ as their owner; no ACL is set"
+else
+  for root in "${WORKSPACE_ROOTS[@]}"; do
+    r=$(rel "$root")
+    if [[ -d $root ]]; then already "$r exists"
+    elif [[ $root == "$ROOT/groups" ]]; then apply "create $r" mkdir -p -- "$root"
+    else apply "create $r (mode 700)" mkdir -p -m 700 -- "$root"; fi
+    if [[ -d $root && $(owner_uid "$root") != "$(id -u)" && $(id -u) != 0 ]]; then
+      say "  PROBLEM: $r belongs to uid $(owner_uid "$root"), not to you ($(id -un)): run this script as its owner"
+      PROBLEMS=$((PROBLEMS + 1))
+      continue
+    fi
+    daemon=$(if [[ -d $root ]]; then owner_uid "$root"; else id -u; fi)
+    for uid in "${GRANT_UIDS[@]}"; do
+      lacking=1 checked=0 count=""
+      if [[ -d $root ]]; then
+        read -r lacking checked < <(workspace_lacking "$root" "$uid" "$daemon")
+        count=" ($lacking of $checked item(s) lack it)"
+      fi
+      if ((lacking == 0)); then
+        already "ACL u:$uid:rwx, default u:$uid:rwx and u:$daemon:rwx on $r and everything in it ($checked item(s))"
+      else
+        owned_by_us "$uid"
+        # -P: setfacl skips a symlink rather than granting its target (find already passes none).
+        apply "ACL u:$uid:rwx (rw on files) on $r and everything in it$count" \
+          find -H "$root" \( -type d -o -type f \) "${OWN[@]}" -exec setfacl -P -m "u:$uid:rwX" -- {} +
+        apply "default ACL u:$uid:rwx, u:$daemon:rwx, mask rwx on $r and its directories (inherited)" \
+          find -H "$root" -type d "${OWN[@]}" -exec setfacl -P -d -m "u:$uid:rwx,u:$daemon:rwx,m::rwx" -- {} +
+      fi
+      if [[ -d $root && $(id -u) != 0 ]]; then
+        others=$(find -H "$root" \( -type d -o -type f \) ! -user "$(id -u)" ! -user "$uid" -printf . 2>/dev/null | wc -c)
+        ((others == 0)) || say "  note: $others item(s) in $r belong to another user and keep their ACLs (run with sudo to grant them too)"
+      fi
+    done
+  done
+fi
+
+# ---- 5. config.toml ------------------------------------------------------------------------------
 
 say ""
 say "Config"
@@ -344,7 +428,7 @@ else
   done
 fi
 
-# ---- 5. verification -----------------------------------------------------------------------------
+# ---- 6. verification -----------------------------------------------------------------------------
 
 say ""
 say "Verification$( ((DRY)) && printf ' (of the current state)')"
@@ -371,6 +455,23 @@ for f in "$TOKEN" "$LOCK"; do
   say "  $(rel "$f"): $(describe_mode "$f")"
   if command -v getfacl >/dev/null 2>&1; then show_acl "$f"; fi
 done
+if ((WORKSPACE)) && [[ ${#GRANT_UIDS[@]} -gt 0 ]]; then
+  for root in "${WORKSPACE_ROOTS[@]}"; do
+    [[ -d $root ]] || { say "  $(rel "$root"): missing"; continue; }
+    say "  $(rel "$root"): $(describe_mode "$root")"
+    show_acl "$root"
+    if [[ $(owner_uid "$root") != "$(id -u)" && $(id -u) != 0 ]]; then say "    not checked: it is not yours"; continue; fi
+    for uid in "${GRANT_UIDS[@]}"; do
+      read -r lacking checked < <(workspace_lacking "$root" "$uid" "$(owner_uid "$root")")
+      if ((lacking == 0)); then
+        say "    ok: uid $uid may write here ($checked item(s) checked); new entries inherit the grant"
+      elif ((!DRY)); then
+        say "    PROBLEM: $lacking of $checked entries lack the grant for uid $uid"
+        PROBLEMS=$((PROBLEMS + 1))
+      fi
+    done
+  done
+fi
 if [[ -e $TOKEN ]]; then
   verdict=$(token_check "$TOKEN") || verdict="bad the node (or python3) check itself failed"
   case $verdict in

@@ -124,6 +124,24 @@ function snapshot(root: string): Record<string, string> {
   return out;
 }
 
+/** The directories the agent writes besides the token, which rootless setups grant through ACLs. */
+const workspaceRoots = (p: Project) => [path.join(p.root, 'groups'), path.join(p.root, 'data', 'ipc'), path.join(p.root, 'data', 'sessions')];
+
+/** What group folders look like once the daemon has run a while: a memory file, a log, an IPC dir. */
+function addGroupContent(p: Project) {
+  fs.mkdirSync(path.join(p.root, 'groups', 'main', 'logs'), { recursive: true, mode: 0o700 });
+  fs.writeFileSync(path.join(p.root, 'groups', 'main', 'KIMI.md'), '# main\n', { mode: 0o644 });
+  fs.writeFileSync(path.join(p.root, 'groups', 'main', 'logs', 'container-1.log'), 'log\n', { mode: 0o600 });
+  fs.mkdirSync(path.join(p.root, 'data', 'ipc', 'main', 'messages'), { recursive: true, mode: 0o700 });
+}
+
+/** Runs a bash script as host uid `uid` (gid the same, no supplementary groups). */
+function runAs(uid: number, script: string, cwd: string) {
+  return spawnSync('setpriv', [`--reuid=${uid}`, `--regid=${uid}`, '--clear-groups', BASH, '-c', `set -euo pipefail\n${script}`], {
+    encoding: 'utf8', cwd,
+  });
+}
+
 /** As the container's host uid, refresh the token the way the Kimi CLI does. */
 function refreshAsContainer(p: Project, uid: number, newToken: string) {
   // The container reaches the directory through its mount; on the host the test's uid must traverse.
@@ -230,8 +248,11 @@ describe.skipIf(!hasAcl)('setup-oauth-isolation.sh', () => {
     expect(r.status).toBe(0);
     expect(snapshot(p.root)).toEqual(before);
     expect(fs.existsSync(p.tokenDir)).toBe(false);
+    for (const root of workspaceRoots(p)) expect(fs.existsSync(root)).toBe(false);
     for (const action of ['create data/oauth-token', `setfacl -m u:${CONTAINER_HOST_UID}:rwx\\,d:u:${CONTAINER_HOST_UID}:rw`,
-      'create data/oauth-token/kimi-code.lock', 'install the token', `ACL u:${CONTAINER_HOST_UID}:r on data/credentials/config.toml`]) {
+      'create data/oauth-token/kimi-code.lock', 'install the token', `ACL u:${CONTAINER_HOST_UID}:r on data/credentials/config.toml`,
+      'create groups', 'create data/ipc (mode 700)', 'create data/sessions (mode 700)', `setfacl -P -m u:${CONTAINER_HOST_UID}:rwX`,
+      `setfacl -P -d -m u:${CONTAINER_HOST_UID}:rwx\\,u:0:rwx\\,m::rwx`]) {
       expect(r.stdout).toContain(action);
     }
     expect(r.stdout).toContain('Dry run: nothing was changed.');
@@ -286,6 +307,110 @@ describe.skipIf(!hasAcl)('setup-oauth-isolation.sh', () => {
     expect(mode(p.tokenDir)).toBe('700');
     expect(mode(p.token)).toBe('600');
     for (const f of [p.tokenDir, p.token, p.lock, p.config]) expect(acl(f).join('\n')).not.toMatch(/user:\d+:|default:/);
+  });
+
+  it('leaves the workspace directories alone with --rootful', () => {
+    const p = makeProject();
+    addGroupContent(p);
+    const before = snapshot(path.join(p.root, 'groups'));
+    const r = runScript(p, ['--rootful']);
+    expect(r.status).toBe(0);
+    expect(r.stdout).toContain('rootful Docker: uid 1000 writes groups/, data/ipc/ and data/sessions/ as their owner; no ACL is set');
+    expect(snapshot(path.join(p.root, 'groups'))).toEqual(before);
+    expect(acl(path.join(p.root, 'data', 'ipc', 'main', 'messages')).join('\n')).not.toMatch(/user:\d+:|default:/);
+    expect(fs.existsSync(path.join(p.root, 'data', 'sessions'))).toBe(false);
+  });
+
+  it('sets up only the token with --no-workspace', () => {
+    const p = makeProject();
+    addGroupContent(p);
+    const before = snapshot(path.join(p.root, 'groups'));
+    const r = runScript(p, ['--rootless', '--no-workspace']);
+    expect(r.status).toBe(0);
+    expect(r.stdout).toContain('skipped (--no-workspace)');
+    expect(acl(p.tokenDir)).toContain(`user:${CONTAINER_HOST_UID}:rwx`);
+    expect(snapshot(path.join(p.root, 'groups'))).toEqual(before);
+    expect(acl(path.join(p.root, 'data', 'ipc')).join('\n')).not.toContain(String(CONTAINER_HOST_UID));
+    expect(fs.existsSync(path.join(p.root, 'data', 'sessions'))).toBe(false);
+  });
+
+  it('grants the container user groups/, data/ipc/ and data/sessions/, with what is in them and default ACLs', () => {
+    const p = makeProject();
+    addGroupContent(p);
+    fs.chmodSync(path.join(p.root, 'groups'), 0o750);
+    // A symlink the agent left in its folder: the grant must not reach the file it points to.
+    const outside = path.join(tempDir('nanokimi-host-'), 'secret');
+    fs.writeFileSync(outside, 'host only', { mode: 0o600 });
+    fs.symlinkSync(outside, path.join(p.root, 'groups', 'main', 'link'));
+
+    const r = runScript(p, ['--rootless']);
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    const U = CONTAINER_HOST_UID;
+    for (const root of workspaceRoots(p)) {
+      expect(acl(root)).toEqual(expect.arrayContaining([
+        `user:${U}:rwx`, 'mask::rwx', `default:user:${U}:rwx`, 'default:user:0:rwx', 'default:mask::rwx',
+      ]));
+      expect(r.stdout).toContain(`  ${path.relative(p.root, root)}: mode `);
+    }
+    // groups/ keeps its mode; data/sessions/ (created now) is 700, and data/ipc/ kept what it had.
+    expect(acl(path.join(p.root, 'groups'))).toEqual(expect.arrayContaining(['user::rwx', 'group::r-x', 'other::---']));
+    expect(acl(path.join(p.root, 'data', 'sessions'))).toEqual(expect.arrayContaining(['user::rwx', 'group::---', 'other::---']));
+    // Recursively: existing directories get both entries unmasked, existing files rw (never x).
+    for (const dir of ['groups/main', 'groups/main/logs', 'data/ipc/main', 'data/ipc/main/messages']) {
+      expect(acl(path.join(p.root, dir))).toEqual(expect.arrayContaining([`user:${U}:rwx`, 'mask::rwx', `default:user:${U}:rwx`, 'default:mask::rwx']));
+    }
+    for (const file of ['groups/main/KIMI.md', 'groups/main/logs/container-1.log']) {
+      expect(acl(path.join(p.root, file))).toEqual(expect.arrayContaining([`user:${U}:rw-`, 'mask::rw-']));
+    }
+    expect(acl(outside).join('\n')).not.toContain(String(U));
+    expect(r.stdout).toContain(`ok: uid ${U} may write here`);
+    expect(r.stdout).toContain('All set.');
+  });
+
+  it('lets directories the daemon creates later with mode 770 inherit effective rwx for the container user', () => {
+    const p = makeProject();
+    expect(runScript(p, ['--rootless']).status).toBe(0);
+    const U = CONTAINER_HOST_UID;
+    const byMkdir = path.join(p.root, 'groups', 'family');
+    execFileSync('mkdir', ['-m', '770', byMkdir]);
+    const byNode = path.join(p.root, 'data', 'ipc', 'family', 'messages'); // as src/ipc/ipc-dirs.ts does
+    fs.mkdirSync(byNode, { recursive: true, mode: 0o770 });
+    const sessions = path.join(p.root, 'data', 'sessions', 'family', '.kimi');
+    fs.mkdirSync(sessions, { recursive: true, mode: 0o770 });
+    for (const dir of [byMkdir, byNode, path.dirname(byNode), sessions, path.dirname(sessions)]) {
+      const entries = acl(dir);
+      expect(entries).toEqual(expect.arrayContaining([`user:${U}:rwx`, 'mask::rwx', `default:user:${U}:rwx`]));
+      expect(entries.join('\n')).not.toContain('#effective');
+    }
+    // A file the daemon writes with 0644 is readable, not writable, by the container user.
+    const file = path.join(byNode, 'snapshot.json');
+    fs.writeFileSync(file, '{}', { mode: 0o644 });
+    expect(acl(file)).toContain(`user:${U}:rwx\t#effective:r--`);
+    // A directory created 0700 has the entry masked off; the next run repairs that.
+    const tight = path.join(p.root, 'data', 'ipc', 'family', 'tasks');
+    fs.mkdirSync(tight, { mode: 0o700 });
+    expect(acl(tight)).toContain(`user:${U}:rwx\t#effective:---`);
+    const again = runScript(p, ['--rootless']);
+    expect(again.status).toBe(0);
+    expect(again.stdout).toContain('done: ACL');
+    expect(acl(tight)).toContain(`user:${U}:rwx`);
+    expect(acl(tight)).toContain('mask::rwx');
+  });
+
+  it('changes nothing in the workspace on a second run, including what the daemon created in between', () => {
+    const p = makeProject();
+    addGroupContent(p);
+    expect(runScript(p, ['--rootless']).status).toBe(0);
+    fs.mkdirSync(path.join(p.root, 'data', 'ipc', 'main', 'input'), { mode: 0o770 });
+    fs.writeFileSync(path.join(p.root, 'data', 'ipc', 'main', 'input', '1.json'), '{}', { mode: 0o644 });
+    fs.mkdirSync(path.join(p.root, 'data', 'sessions', 'main', '.kimi'), { recursive: true, mode: 0o770 });
+    const before = snapshot(p.root);
+    const r = runScript(p, ['--rootless']);
+    expect(r.status).toBe(0);
+    expect(snapshot(p.root)).toEqual(before);
+    expect(r.stdout).not.toContain('done:');
+    expect(r.stdout).toContain(`already in place: ACL u:${CONTAINER_HOST_UID}:rwx, default u:${CONTAINER_HOST_UID}:rwx and u:0:rwx on data/ipc`);
   });
 
   it('detects rootless Docker from docker info', () => {
@@ -352,6 +477,61 @@ describe.skipIf(!hasAcl)('setup-oauth-isolation.sh', () => {
       expect(again.status).toBe(0);
       expect(again.stdout).not.toContain('done:');
       expect(snapshot(p.root)).toEqual(before);
+    });
+
+    it('can write messages, consume input and keep sessions, and the daemon reads what it wrote', () => {
+      const p = makeProject();
+      const DAEMON = 4242; // the user NanoKimi runs as, owner of the workspace roots
+      addGroupContent(p);
+      for (const root of workspaceRoots(p)) {
+        fs.mkdirSync(root, { recursive: true });
+        execFileSync('chown', ['-R', `${DAEMON}:${DAEMON}`, root]); // the daemon created what is there
+      }
+      expect(runScript(p, ['--rootless']).status).toBe(0);
+      // What the daemon creates later: directories 0770, files 0644 (here as root, as the brief's host).
+      const ipc = path.join(p.root, 'data', 'ipc', 'family');
+      for (const sub of ['messages', 'tasks', 'input', 'errors']) fs.mkdirSync(path.join(ipc, sub), { recursive: true, mode: 0o770 });
+      fs.writeFileSync(path.join(ipc, 'input', '1.json'), '{"text":"hi"}', { mode: 0o644 });
+      fs.writeFileSync(path.join(ipc, 'errors', 'bad.json.reason'), 'nope\n', { mode: 0o644 });
+      fs.mkdirSync(path.join(p.root, 'data', 'sessions', 'family', '.kimi'), { recursive: true, mode: 0o770 });
+      fs.chmodSync(p.root, 0o711);
+      fs.chmodSync(path.join(p.root, 'data'), 0o711);
+
+      const agent = runAs(CONTAINER_HOST_UID, [
+        'cd data/ipc/family',
+        'printf %s \'{"type":"message"}\' >messages/.1.json.tmp', 'mv messages/.1.json.tmp messages/1.json',
+        'printf %s \'{"type":"task"}\' >tasks/1.json',
+        'cat input/1.json >/dev/null', 'rm input/1.json', 'cat errors/bad.json.reason >/dev/null',
+        'cd ../../sessions/family/.kimi', 'mkdir -p x', 'printf "{}\\n" >>x/context.jsonl',
+        'cd ../../../../groups/main', 'printf more >>KIMI.md', 'printf note >notes.md',
+      ].join('\n'), p.root);
+      expect(agent.stderr).toBe('');
+      expect(agent.status).toBe(0);
+      expect(fs.readFileSync(path.join(ipc, 'messages', '1.json'), 'utf8')).toBe('{"type":"message"}');
+      expect(fs.existsSync(path.join(ipc, 'input', '1.json'))).toBe(false);
+      expect(fs.statSync(path.join(p.root, 'data', 'sessions', 'family', '.kimi', 'x', 'context.jsonl')).uid).toBe(CONTAINER_HOST_UID);
+      expect(fs.readFileSync(path.join(p.root, 'groups', 'main', 'KIMI.md'), 'utf8')).toBe('# main\nmore');
+
+      // The daemon (not root) reads and removes the agent's files: the default entry for its uid.
+      const daemon = runAs(DAEMON, [
+        'cat data/ipc/family/messages/1.json data/ipc/family/tasks/1.json >/dev/null',
+        'rm data/ipc/family/messages/1.json', 'cat data/sessions/family/.kimi/x/context.jsonl >/dev/null',
+        'cat groups/main/notes.md >/dev/null',
+      ].join('\n'), p.root);
+      expect(daemon.stderr).toBe('');
+      expect(daemon.status).toBe(0);
+    });
+
+    it('cannot write the IPC directories without the grant (--no-workspace)', () => {
+      const p = makeProject();
+      expect(runScript(p, ['--rootless', '--no-workspace']).status).toBe(0);
+      fs.mkdirSync(path.join(p.root, 'data', 'ipc', 'family', 'messages'), { recursive: true, mode: 0o770 });
+      fs.chmodSync(p.root, 0o711);
+      fs.chmodSync(path.join(p.root, 'data'), 0o711);
+      fs.chmodSync(path.join(p.root, 'data', 'ipc'), 0o711);
+      const r = runAs(CONTAINER_HOST_UID, 'printf x >data/ipc/family/messages/1.json', p.root);
+      expect(r.status).not.toBe(0);
+      expect(r.stderr).toMatch(/Permission denied/);
     });
 
     it('cannot do so without the ACLs (rootful setup), so the proof above means something', () => {

@@ -67,4 +67,15 @@ describe('the IPC watcher', () => {
     expect(fs.readdirSync(elsewhere)).toEqual([]);
     expect(fs.readdirSync(path.join(ipcDir, 'alpha/errors')).sort()).toEqual(['x.json', 'x.json.reason']);
   });
+
+  it('never writes a reason through a link the agent planted in errors/', async () => {
+    const ipcDir = start(() => ({ ok: false, reason: 'bad' }));
+    const hostFile = path.join(root, 'host-file');
+    fs.writeFileSync(hostFile, 'keep');
+    fs.symlinkSync(hostFile, path.join(ipcDir, 'alpha/errors/x.json.reason'));
+    fs.writeFileSync(path.join(ipcDir, 'alpha/messages/x.json'), 'x');
+    await watcher!.drain('alpha');
+    expect(fs.readFileSync(hostFile, 'utf8')).toBe('keep');
+    expect(fs.lstatSync(path.join(ipcDir, 'alpha/errors/x.json.reason')).isFile()).toBe(true);
+  });
 });

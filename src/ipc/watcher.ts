@@ -33,7 +33,6 @@ export type IpcWatcher = {
 
 const sources: readonly IpcSource[] = ['messages', 'tasks'];
 
-
 export function startIpcWatcher(deps: IpcWatcherDeps): IpcWatcher {
   const watchers = new Map<string, fs.FSWatcher[]>();
   // One scan per directory at a time; a request during a scan runs one more scan after it.
@@ -43,7 +42,10 @@ export function startIpcWatcher(deps: IpcWatcherDeps): IpcWatcher {
 
   async function quarantine(folder: string, dir: string, name: string, reason: string): Promise<void> {
     const errors = ipcSubdir(deps.ipcDir, folder, 'errors');
-    await fsp.writeFile(path.join(errors, `${name}.reason`), `${reason}\n`);
+    // errors/ is writable by the agent: never write through a link it may have planted at this name.
+    const reasonFile = path.join(errors, `${name}.reason`);
+    await fsp.rm(reasonFile, { force: true });
+    await fsp.writeFile(reasonFile, `${reason}\n`, { flag: 'wx' });
     await fsp.rename(path.join(dir, name), path.join(errors, name)).catch(async () => {
       await fsp.rm(path.join(dir, name), { force: true, recursive: true });
     });
@@ -51,15 +53,25 @@ export function startIpcWatcher(deps: IpcWatcherDeps): IpcWatcher {
 
   async function handle(folder: string, source: IpcSource, dir: string, name: string): Promise<void> {
     const file = path.join(dir, name);
-    const stat = await fsp.lstat(file).catch(() => undefined);
-    if (!stat) return; // processed by an earlier scan
+    let handle: fsp.FileHandle | undefined;
     let verdict: ProcessResult;
-    if (!stat.isFile()) verdict = { ok: false, reason: 'not a regular file (symbolic links and directories are refused)' };
-    else if (stat.size > MAX_IPC_FILE_BYTES) verdict = { ok: false, reason: `file is ${stat.size} bytes; the limit is ${MAX_IPC_FILE_BYTES}` };
-    else {
-      const content = await fsp.readFile(file, 'utf8');
-      verdict = await deps.process(folder, source, name, content).catch((err: unknown) =>
-        ({ ok: false as const, reason: `internal error while processing: ${String(err)}` }));
+    try {
+      // O_NOFOLLOW: a symlink is refused at open, so it cannot be swapped in after a check.
+      handle = await fsp.open(file, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW | fs.constants.O_NONBLOCK);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return; // processed by an earlier scan
+    }
+    try {
+      const stat = await handle?.stat();
+      if (!handle || !stat?.isFile()) verdict = { ok: false, reason: 'not a regular file (symbolic links and directories are refused)' };
+      else if (stat.size > MAX_IPC_FILE_BYTES) verdict = { ok: false, reason: `file is ${stat.size} bytes; the limit is ${MAX_IPC_FILE_BYTES}` };
+      else {
+        const content = await handle.readFile('utf8');
+        verdict = await deps.process(folder, source, name, content).catch((err: unknown) =>
+          ({ ok: false as const, reason: `internal error while processing: ${String(err)}` }));
+      }
+    } finally {
+      await handle?.close();
     }
     if (verdict.ok) {
       await fsp.rm(file, { force: true });

@@ -11,8 +11,11 @@ export function uniqueFileName(now = Date.now()): string {
 export async function writeFileAtomic(dir: string, name: string, content: string): Promise<string> {
   const final = path.join(dir, name);
   const tmp = path.join(dir, `.${name}.tmp`);
-  // Readable by the container's user, which may not own it (rootless Docker); the 0700 directory guards access.
-  const handle = await fs.open(tmp, 'w', 0o644);
+  // The directory may be writable by an agent: remove whatever sits at the temp name and create it
+  // afresh ('wx' fails rather than follow a link planted there).
+  await fs.rm(tmp, { force: true });
+  // Readable by the container's user, which may not own it (rootless Docker); data/ (0700) guards access.
+  const handle = await fs.open(tmp, 'wx', 0o644);
   try {
     await handle.writeFile(content);
     await handle.sync();

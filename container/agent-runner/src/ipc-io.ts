@@ -4,22 +4,12 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { randomBytes } from 'node:crypto';
+import { uniqueFileName, writeJsonAtomic } from '../../../src/ipc/atomic-write.ts';
 import { CLOSE_SENTINEL, inputFileSchema, type InputFile, type MessageFile, type TaskFile } from '../../../src/ipc/protocol.ts';
 
-const uniqueName = () => `${String(Date.now()).padStart(14, '0')}-${randomBytes(6).toString('hex')}.json`;
-
-function writeAtomic(dir: string, value: unknown): string {
-  const name = uniqueName();
-  const tmp = path.join(dir, `.${name}.tmp`);
-  const fd = fs.openSync(tmp, 'wx', 0o644);
-  try { fs.writeSync(fd, JSON.stringify(value)); fs.fsyncSync(fd); } finally { fs.closeSync(fd); }
-  fs.renameSync(tmp, path.join(dir, name));
-  return name;
-}
-
-export function writeMessage(ipcDir: string, msg: Omit<MessageFile, 'type'>): void {
-  writeAtomic(path.join(ipcDir, 'messages'), { type: 'message', ...msg });
+/** The same temp-name-then-rename writer the host uses, so the host never reads half a file. */
+export async function writeMessage(ipcDir: string, msg: Omit<MessageFile, 'type'>): Promise<void> {
+  await writeJsonAtomic(path.join(ipcDir, 'messages'), { type: 'message', ...msg });
 }
 
 /** Resolves when `check` is true, watching `dir` (inotify) with a slow poll as a safety net. */
@@ -42,7 +32,8 @@ export type RequestVerdict = { ok: true } | { ok: false; reason: string };
  */
 export async function request(ipcDir: string, file: TaskFile, timeoutMs = 15_000): Promise<RequestVerdict> {
   const dir = path.join(ipcDir, 'tasks');
-  const name = writeAtomic(dir, file);
+  const name = uniqueFileName();
+  await writeJsonAtomic(dir, file, name);
   const taken = await waitFor(dir, () => !fs.existsSync(path.join(dir, name)), timeoutMs);
   if (!taken) return { ok: false, reason: 'the host did not answer in time; the request stays queued and may still be applied' };
   const reason = path.join(ipcDir, 'errors', `${name}.reason`);

@@ -46,7 +46,7 @@ for (;;) {
   ledger.record(s.sessionId, context.hash);
   const { visible, hidden } = removeInternal(outcome.text);
   if (hidden) log('internal-text', { text: hidden });
-  if (visible) writeMessage(s.ipcDir, { text: visible, ...(input.type === 'messages' ? { answersThrough: input.toSeq } : {}) });
+  if (visible) await writeMessage(s.ipcDir, { text: visible, ...(input.type === 'messages' ? { answersThrough: input.toSeq } : {}) });
 }
 await session.close();
 process.exit(0);

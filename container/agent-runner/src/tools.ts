@@ -27,7 +27,7 @@ export function createTools(opts: { ipcDir: string; isMain: boolean }): External
 
   const handlers: { [K in ToolName]: (p: Record<string, unknown>) => Promise<ToolResult> } = {
     async send_message(p) {
-      writeMessage(opts.ipcDir, p as { text: string; chatJid?: string });
+      await writeMessage(opts.ipcDir, p as { text: string; chatJid?: string });
       return { output: 'Sent.', message: 'Message sent' };
     },
     schedule_task: (p) => asked({ type: 'schedule_task', ...p } as never, 'Scheduled. Use list_tasks to see its id and next run.'),

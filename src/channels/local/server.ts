@@ -19,7 +19,7 @@ export type LocalChannelDeps = {
   ackTimeoutMs?: number;
 };
 
-type Client = { socket: net.Socket; folder: string };
+type Client = { socket: net.Socket; folder: string; name: string };
 
 export function createLocalChannel(deps: LocalChannelDeps): Channel {
   const clients = new Set<Client>();
@@ -42,8 +42,7 @@ export function createLocalChannel(deps: LocalChannelDeps): Channel {
           socket.end();
           return;
         }
-        client = { socket, folder: frame.group };
-        (socket as net.Socket & { userName?: string }).userName = frame.name;
+        client = { socket, folder: frame.group, name: frame.name ?? 'you' };
         clients.add(client);
         write(socket, { type: 'welcome', group: frame.group, assistant: deps.assistantName });
         events.onReady();
@@ -51,7 +50,7 @@ export function createLocalChannel(deps: LocalChannelDeps): Channel {
       }
       if (!client) { write(socket, { type: 'error', message: 'say hello with a group first' }); return; }
       if (frame.type === 'ack') { waitingAcks.get(frame.key)?.(); return; }
-      const name = (socket as net.Socket & { userName?: string }).userName ?? 'you';
+      const { name } = client;
       await events.onMessage({
         chatJid: localJid(client.folder), id: frame.id, senderId: `local:${name}`, senderName: name,
         text: frame.text, sentAt: Date.now(),

@@ -2,6 +2,7 @@
 import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
+import type { ContainerNetwork } from './agent/container-spec.ts';
 
 /** Log levels pino understands; `silent` turns logging off (tests). */
 const logLevels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -47,8 +48,11 @@ export const envSchema = z.object({
     .describe('CPU limit of each agent container (1.5 = one and a half cores). A group can override it.'),
   CONTAINER_PIDS: int(16, 32_768).default(256)
     .describe('Most processes an agent container may run at once. A group can override it.'),
-  CONTAINER_NETWORK: z.enum(['bridge', 'none'], { error: 'bridge or none' }).default('bridge')
-    .describe('bridge lets the agent reach the Kimi API (needed); none cuts the container off the network.'),
+  CONTAINER_NETWORK: z.string().regex(/^(bridge|none|container:[A-Za-z0-9][A-Za-z0-9_.-]*)$/, 'bridge, none or container:<name>')
+    .default('bridge')
+    .describe('bridge lets the agent reach the Kimi API (needed); none cuts the container off the network; container:<name> joins that container\'s network (an egress filter in front of the agents).'),
+  KIMI_MODEL: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._:\/-]{0,99}$/, 'a key of [models] in config.toml, e.g. kimi-code').optional()
+    .describe('The model the agents use: a key of [models] in data/credentials/config.toml (default: its default_model).'),
   MOUNT_ALLOWLIST: z.string().min(1).default(path.join(os.homedir(), '.config', 'nanokimi', 'mount-allowlist.json'))
     .describe('JSON file, outside the project, listing host folders groups may mount as extras.'),
   AGENT_TIMEOUT_SECONDS: int(10, 86_400).default(1800)
@@ -81,7 +85,9 @@ export type Config = Readonly<{
   containerImage: string;
   containerUser: string;
   containerLimits: Readonly<{ memoryMb: number; cpus: number; pids: number }>;
-  containerNetwork: 'bridge' | 'none';
+  containerNetwork: ContainerNetwork;
+  /** KIMI_MODEL, or null for config.toml's default_model. */
+  kimiModel: string | null;
   mountAllowlist: string;
   agentTimeoutMs: number;
   agentIdleMs: number;
@@ -131,7 +137,8 @@ export function loadConfig(env: Record<string, string | undefined>, projectRoot:
     containerImage: e.CONTAINER_IMAGE,
     containerUser: e.CONTAINER_USER,
     containerLimits: Object.freeze({ memoryMb: e.CONTAINER_MEMORY_MB, cpus: e.CONTAINER_CPUS, pids: e.CONTAINER_PIDS }),
-    containerNetwork: e.CONTAINER_NETWORK,
+    containerNetwork: e.CONTAINER_NETWORK as ContainerNetwork,
+    kimiModel: e.KIMI_MODEL ?? null,
     mountAllowlist: e.MOUNT_ALLOWLIST.startsWith('~/') ? path.join(os.homedir(), e.MOUNT_ALLOWLIST.slice(2)) : e.MOUNT_ALLOWLIST,
     agentTimeoutMs: e.AGENT_TIMEOUT_SECONDS * 1000,
     agentIdleMs: e.AGENT_IDLE_SECONDS * 1000,

@@ -20,7 +20,7 @@ export type AgentRunRequest = {
   signal: AbortSignal;
 };
 
-export type AgentFailureKind = 'unavailable' | 'crashed' | 'timeout' | 'auth-expired' | 'provider' | 'config';
+export type AgentFailureKind = 'unavailable' | 'crashed' | 'timeout' | 'auth-expired' | 'provider' | 'rate-limited' | 'refused' | 'config';
 
 export type AgentFailure = {
   kind: AgentFailureKind;

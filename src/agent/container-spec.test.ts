@@ -55,7 +55,15 @@ describe('containerSpec', () => {
     expect(host.PidsLimit).toBe(128);
   });
 
-  it.each(['bridge', 'none'] as const)('uses the network mode %s', (network) => {
+  it('has a read-only root with size-capped scratch owned by the container user', () => {
+    expect(host.ReadonlyRootfs).toBe(true);
+    const tmpfs = containerSpec(input({ user: '1234:5678' })).HostConfig!.Tmpfs!;
+    expect(Object.keys(tmpfs).sort()).toEqual(['/home/node', '/home/node/.kimi', '/tmp']);
+    for (const opts of Object.values(tmpfs)) expect(opts).toMatch(/size=\d+m/);
+    expect(tmpfs['/home/node/.kimi']).toContain('uid=1234,gid=5678,mode=0700');
+  });
+
+  it.each(['bridge', 'none', 'container:egress-proxy'] as const)('uses the network mode %s', (network) => {
     expect(containerSpec(input({ network })).HostConfig!.NetworkMode).toBe(network);
   });
 

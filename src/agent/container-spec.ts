@@ -1,10 +1,11 @@
 /**
  * @module The Docker create options for one agent run. Pure: every security setting is decided here,
- * in one place a test can read: non-root user, no capabilities, no privilege escalation, limits on
- * memory, CPU and processes, labels for clean-up, and only an allowlist of environment variables.
+ * in one place a test can read: non-root user, no capabilities, no privilege escalation, a read-only
+ * root filesystem with size-capped scratch space, limits on memory, CPU and processes, labels for
+ * clean-up, and only an allowlist of environment variables.
  */
 import type Docker from 'dockerode';
-import type { Mount } from './mounts.ts';
+import { KIMI_HOME, type Mount } from './mounts.ts';
 
 export type Limits = { memoryMb: number; cpus: number; pids: number };
 
@@ -18,6 +19,23 @@ export const allowedEnv = ['ASSISTANT_NAME', 'TZ', 'NANOKIMI_GROUP', 'NANOKIMI_I
   'NANOKIMI_SESSION_ID', 'NANOKIMI_CHAT_JID', 'KIMI_MODEL', 'KIMI_DISABLE_TELEMETRY'] as const;
 export type AgentEnv = Partial<Record<(typeof allowedEnv)[number], string>>;
 
+/** `bridge`, `none`, or `container:<name>`: join another container's network (an egress-filtering sidecar). */
+export type ContainerNetwork = 'bridge' | 'none' | `container:${string}`;
+
+/**
+ * Writable scratch space, each capped in size, on an otherwise read-only root: /tmp, the user's home,
+ * and the CLI's home (its logs, cache and indexes; the binds of config.toml, credentials and sessions
+ * sit on top). In memory and new for every container, so nothing of it is shared between groups.
+ */
+export function scratchSpace(user: string): Record<string, string> {
+  const [uid = '1000', gid = uid] = user.split(':');
+  const owned = `uid=${uid},gid=${gid},mode=0700`;
+  return {
+    '/tmp': 'rw,nosuid,nodev,size=256m',
+    '/home/node': `rw,nosuid,nodev,size=64m,${owned}`,
+    [KIMI_HOME]: `rw,nosuid,nodev,size=256m,${owned}`,
+  };
+}
 export type ContainerSpecInput = {
   name: string;
   image: string;
@@ -26,7 +44,7 @@ export type ContainerSpecInput = {
   mounts: readonly Mount[];
   env: AgentEnv;
   limits: Limits;
-  network: 'bridge' | 'none';
+  network: ContainerNetwork;
   labels: { instance: string; group: string; run: number };
 };
 
@@ -53,7 +71,8 @@ export function containerSpec(i: ContainerSpecInput): Docker.ContainerCreateOpti
       NetworkMode: i.network,
       // tini as PID 1 reaps the CLI's children and forwards SIGTERM.
       Init: true,
-      Tmpfs: { '/tmp': 'rw,nosuid,nodev,size=256m' },
+      ReadonlyRootfs: true,
+      Tmpfs: scratchSpace(i.user),
     },
   };
 }

@@ -41,7 +41,7 @@ beforeEach(() => {
   root = fs.mkdtempSync(path.join(os.tmpdir(), 'nanokimi-runner-'));
   paths = { projectRoot: root, groupsDir: path.join(root, 'groups'), dataDir: path.join(root, 'data') };
   fs.mkdirSync(path.join(paths.dataDir, 'credentials'), { recursive: true });
-  fs.writeFileSync(path.join(paths.dataDir, 'credentials', 'config.toml'), 'default_model = "k2"\n');
+  fs.writeFileSync(path.join(paths.dataDir, 'credentials', 'config.toml'), 'default_model = "k2"\n[models.k2]\nmodel = "kimi-k2"\n[models.turbo]\nmodel = "kimi-turbo"\n');
   fs.writeFileSync(path.join(paths.dataDir, 'credentials', 'kimi-code.json'), '{"backup":"token"}');
   fs.mkdirSync(path.join(paths.dataDir, 'oauth-token'), { recursive: true });
   fs.mkdirSync(path.join(paths.groupsDir, 'family'), { recursive: true });
@@ -117,6 +117,22 @@ describe('docker agent runner: what must exist before a run', () => {
     expect(f.message).toContain(path.join(paths.dataDir, 'oauth-token'));
     expect(f.message).toContain('kimi login');
     expect(calls.run).toEqual([]);
+  });
+
+  it('refuses a KIMI_MODEL that config.toml does not have, naming the models it has, before any container', async () => {
+    const { runtime, calls } = fakeRuntime();
+    const f = failure(await runner(runtime, { model: 'kimi-pro' }).run(request()));
+    expect(f).toMatchObject({ kind: 'config', retryable: false });
+    expect(f.message).toContain('KIMI_MODEL=kimi-pro names no table of [models] in config.toml (it has: k2, turbo)');
+    expect(calls.run).toEqual([]);
+  });
+
+  it('passes KIMI_MODEL to the container when it is set, and nothing when config.toml decides', async () => {
+    const { runtime, calls } = fakeRuntime();
+    await runner(runtime, { model: 'turbo' }).run(request());
+    await runner(runtime).run(request());
+    expect(calls.run[0]!.Env).toContain('KIMI_MODEL=turbo');
+    expect(calls.run[1]!.Env!.some((e) => e.startsWith('KIMI_MODEL='))).toBe(false);
   });
 
   it('says to build the image with container/build.sh when it is missing, without running', async () => {

@@ -12,8 +12,9 @@ import { writeJsonAtomic } from '../ipc/atomic-write.ts';
 import { ensureIpcDirs, WORKSPACE_DIR_MODE } from '../ipc/ipc-dirs.ts';
 import { agentFailureSchema, type AgentFailureLine } from '../ipc/protocol.ts';
 import type { AgentFailure, AgentRunner, AgentRunRequest, AgentRunResult } from './agent-runner.ts';
-import { containerSpec, type Limits } from './container-spec.ts';
+import { containerSpec, type ContainerNetwork, type Limits } from './container-spec.ts';
 import { DockerUnavailable, ImageMissing, type ContainerExit, type DockerRuntime } from './docker-runtime.ts';
+import { modelProblem } from '../kimi/config-toml.ts';
 import { allowlistSchema, checkExtraMount, type Allowlist } from './extra-mounts.ts';
 import { describeMounts, hostPaths, planMounts, secretCandidates, type Mount, type MountPaths } from './mounts.ts';
 
@@ -23,7 +24,9 @@ export type DockerRunnerDeps = {
   image: string;
   user: string;
   limits: Limits;
-  network: 'bridge' | 'none';
+  network: ContainerNetwork;
+  /** KIMI_MODEL; unset or null for config.toml's default_model. */
+  model?: string | null;
   assistantName: string;
   timeZone: string;
   mountAllowlist: string;
@@ -36,7 +39,7 @@ export const instanceId = (dataDir: string) => createHash('sha256').update(path.
 
 const MAX_LOG_OUTPUT = 256 * 1024;
 /** Failures worth another attempt: the next one may well succeed. */
-export const retryableKinds: ReadonlySet<AgentFailure['kind']> = new Set(['provider', 'crashed', 'timeout']);
+export const retryableKinds: ReadonlySet<AgentFailure['kind']> = new Set(['provider', 'rate-limited', 'crashed', 'timeout']);
 
 /** The last failure line the agent-runner printed, if any (see agentFailureSchema). */
 export function reportedFailure(output: string): AgentFailureLine | null {
@@ -116,7 +119,7 @@ export function createDockerAgentRunner(deps: DockerRunnerDeps): AgentRunner {
   return {
     async run(req) {
       const folder = req.group.folder;
-      const problem = prepare(folder);
+      const problem = prepare(folder) ?? await modelProblem(hostPaths(deps.paths, folder).configToml, deps.model ?? null);
       if (problem) return fail('config', problem, false);
       try {
         if (!(await deps.runtime.imageExists(deps.image))) {
@@ -146,7 +149,7 @@ export function createDockerAgentRunner(deps: DockerRunnerDeps): AgentRunner {
         env: {
           ASSISTANT_NAME: deps.assistantName, TZ: deps.timeZone, NANOKIMI_GROUP: folder,
           NANOKIMI_IS_MAIN: req.group.isMain ? '1' : '0', NANOKIMI_RUN_KIND: req.input.type === 'task' ? 'task' : 'chat',
-          NANOKIMI_CHAT_JID: req.chatJid, NANOKIMI_SESSION_ID: req.sessionId,
+          NANOKIMI_CHAT_JID: req.chatJid, NANOKIMI_SESSION_ID: req.sessionId, KIMI_MODEL: deps.model ?? undefined,
         },
       });
 

@@ -13,6 +13,7 @@ import { NanoKimiError } from '../errors.ts';
 import { describeToken, tokenAcl, tokenStatus } from '../kimi/token.ts';
 import { createLogger } from '../logger.ts';
 import { backupDatabase } from '../ops/backup.ts';
+import { pinnedKimiVersion } from '../kimi/pinned-cli.ts';
 import { formatDoctor, runDoctor } from '../ops/doctor.ts';
 import { openDb } from '../store/db.ts';
 import { createStores } from '../store/stores.ts';
@@ -61,9 +62,10 @@ export async function doctor(): Promise<void> {
   try {
     const checks = await runDoctor({
       config: cfg, runtime, db, now: Date.now(),
-      imagePythonVersion: async (image) => {
+      pinnedKimiVersion: pinnedKimiVersion(projectRoot),
+      imageKimiVersion: async (image) => {
         let output = '';
-        const exit = await runtime.run({ Image: image, Cmd: ['python3', '--version'], Entrypoint: [], HostConfig: { NetworkMode: 'none' } },
+        const exit = await runtime.run({ Image: image, Cmd: ['kimi', '--version'], Entrypoint: [], HostConfig: { NetworkMode: 'none' } },
           { signal: AbortSignal.timeout(60_000), graceSeconds: 1, onOutput: (t) => { output += t; } }).catch(() => undefined);
         return exit?.exitCode === 0 ? output.trim() : null;
       },

@@ -20,7 +20,7 @@ export async function start(): Promise<void> {
   await checkDocker(runtime, cfg, log);
   const agent = createDockerAgentRunner({
     runtime, paths: { projectRoot: cfg.projectRoot, groupsDir: cfg.groupsDir, dataDir: cfg.dataDir },
-    image: cfg.containerImage, user: cfg.containerUser, limits: cfg.containerLimits, network: cfg.containerNetwork,
+    image: cfg.containerImage, user: cfg.containerUser, limits: cfg.containerLimits, network: cfg.containerNetwork, model: cfg.kimiModel,
     assistantName: cfg.assistantName, timeZone: cfg.timeZone, mountAllowlist: cfg.mountAllowlist, log,
   });
   let wa: WhatsAppChannel | undefined;

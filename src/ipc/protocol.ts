@@ -86,7 +86,7 @@ export type Schedule = z.infer<typeof scheduleSchema>;
  */
 export const agentFailureSchema = z.strictObject({
   nanokimi: z.literal('failure'),
-  kind: z.enum(['config', 'auth-expired', 'provider', 'crashed', 'timeout']),
+  kind: z.enum(['config', 'auth-expired', 'provider', 'rate-limited', 'refused', 'crashed', 'timeout']),
   message: z.string().min(1).max(2000),
 });
 export type AgentFailureLine = z.infer<typeof agentFailureSchema>;

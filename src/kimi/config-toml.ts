@@ -142,3 +142,32 @@ export async function readKimiConfig(file: string): Promise<KimiConfigResult> {
   }
   return checkKimiConfig(text);
 }
+
+/**
+ * The model a run uses: KIMI_MODEL when set, else default_model; it must name a table of [models]
+ * (the agent-runner checks the same inside the container, before its first turn). Takes the parsed
+ * file as it is, so a run is checked even when other parts of config.toml are for doctor to report.
+ */
+export function chooseModel(c: { default_model?: unknown; models?: unknown }, wanted: string | null): { ok: true; model: string } | { ok: false; problem: string } {
+  const models = c.models && typeof c.models === 'object' ? Object.keys(c.models) : [];
+  const model = wanted ?? (typeof c.default_model === 'string' ? c.default_model : undefined);
+  if (model && models.includes(model)) return { ok: true, model };
+  const known = models.join(', ') || 'none';
+  if (!model) return { ok: false, problem: `neither KIMI_MODEL nor default_model in config.toml names a model (it has: ${known}); set one of them` };
+  return { ok: false, problem: `${wanted ? 'KIMI_MODEL' : 'default_model'}=${model} names no table of [models] in config.toml (it has: ${known}); ` +
+    `set KIMI_MODEL in .env to one of those, or add [models.${model}] to data/credentials/config.toml` };
+}
+
+/** The model check of a run, straight from the file: null when fine, else the sentence to tell. */
+export async function modelProblem(file: string, wanted: string | null): Promise<string | null> {
+  let data: unknown;
+  try {
+    const parsed = parseToml(await fs.readFile(file, 'utf8'));
+    if (!parsed.ok) return `${file}: ${parsed.problem}; run \`nanokimi doctor\``;
+    data = parsed.data;
+  } catch (err) {
+    return `${file} cannot be read (${(err as NodeJS.ErrnoException).code ?? String(err)}); run \`nanokimi doctor\``;
+  }
+  const chosen = chooseModel(data as { default_model?: unknown; models?: unknown }, wanted);
+  return chosen.ok ? null : chosen.problem;
+}

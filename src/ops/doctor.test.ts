@@ -73,9 +73,10 @@ beforeEach(() => {
   status('connected');
   deps = {
     config: { projectRoot: root, dataDir: path.join(root, 'data'), groupsDir: path.join(root, 'groups'),
-      containerImage: 'nanokimi-agent:latest', assistantName: 'Kai' },
+      containerImage: 'nanokimi-agent:latest', assistantName: 'Kai', kimiModel: null },
     runtime: { ping: async () => ({ rootless: true }), imageExists: async () => true },
-    imagePythonVersion: async () => 'Python 3.12.8',
+    imageKimiVersion: async () => '2.1.0',
+    pinnedKimiVersion: '2.1.0',
     db,
     envFile: { file: path.join(root, '.env'), exists: true, assistantName: 'Kai' },
     unitFile: `[Service]\nEnvironmentFile=${path.join(root, '.env')}\nExecStart=/usr/bin/node src/cli.ts start\n`,
@@ -94,7 +95,7 @@ describe('runDoctor on a healthy install', () => {
   it('passes every check and exits 0', async () => {
     const all = await checks();
     expect(all.filter((c) => !c.ok)).toEqual([]);
-    expect(all.map((c) => c.name)).toEqual(['Docker engine', 'agent image', 'agent image Python', 'config.toml',
+    expect(all.map((c) => c.name)).toEqual(['Docker engine', 'agent image', 'agent image Kimi Code CLI', 'config.toml',
       'OAuth token', 'WhatsApp link', 'WhatsApp connection', '.env', 'systemd unit', 'group folders', 'database', 'disk space']);
     const report = formatDoctor(all);
     expect(report.exitCode).toBe(0);
@@ -120,24 +121,23 @@ describe('Docker and the agent image', () => {
   it('fails when the image is missing, pointing at container/build.sh', async () => {
     deps.runtime = { ...deps.runtime, imageExists: async () => false };
     expect(await check('agent image')).toMatchObject({ ok: false, detail: 'nanokimi-agent:latest is not built', fix: 'container/build.sh' });
-    expect(await checks('agent image Python')).toEqual([]);
+    expect(await checks('agent image Kimi Code CLI')).toEqual([]);
   });
 
-  it('fails an image built on Python 3.11', async () => {
-    deps.imagePythonVersion = async () => 'Python 3.11.9';
-    const c = await check('agent image Python');
-    expect(c).toMatchObject({ ok: false, severity: 'error', detail: 'Python 3.11.9: kimi-cli needs 3.12 or newer' });
-    expect(c.fix).toContain('3.11 cannot install kimi-cli');
+  it('passes the pinned CLI version', async () => {
+    expect(await check('agent image Kimi Code CLI')).toMatchObject({ ok: true, detail: 'kimi 2.1.0, the pinned version' });
   });
 
-  it('fails when python3 does not run in the image', async () => {
-    deps.imagePythonVersion = async () => null;
-    expect(await check('agent image Python')).toMatchObject({ ok: false, detail: expect.stringContaining('did not run') });
+  it('fails an image whose CLI is not the pinned version', async () => {
+    deps.imageKimiVersion = async () => '2.0.2';
+    const c = await check('agent image Kimi Code CLI');
+    expect(c).toMatchObject({ ok: false, severity: 'error', detail: 'kimi 2.0.2 in nanokimi-agent:latest, but container/agent-runner/package.json pins 2.1.0' });
+    expect(c.fix).toContain('container/build.sh');
   });
 
-  it('accepts newer Pythons', async () => {
-    deps.imagePythonVersion = async () => 'Python 3.13.1';
-    expect(await check('agent image Python')).toMatchObject({ ok: true, detail: 'Python 3.13.1' });
+  it('fails when kimi does not run in the image (an image of the Python era)', async () => {
+    deps.imageKimiVersion = async () => null;
+    expect(await check('agent image Kimi Code CLI')).toMatchObject({ ok: false, detail: expect.stringContaining('kimi --version did not run') });
   });
 });
 
@@ -147,6 +147,15 @@ describe('config.toml', () => {
     const c = await check('config.toml');
     expect(c).toMatchObject({ ok: false, detail: 'data/credentials/config.toml is not usable (1 problem)' });
     expect(c.fix).toContain('providers."managed:kimi-code".oauth.storage = "keyring" is refused');
+  });
+
+  it('checks the model the agents will use: KIMI_MODEL, else default_model', async () => {
+    expect(await check('config.toml')).toMatchObject({ ok: true, detail: expect.stringContaining('agents use the model kimi-code') });
+    deps.config = { ...deps.config, kimiModel: 'kimi-turbo' };
+    const c = await check('config.toml');
+    expect(c).toMatchObject({ ok: false, detail: 'data/credentials/config.toml is valid, but the model is not' });
+    expect(c.fix).toBe('KIMI_MODEL=kimi-turbo names no table of [models] in config.toml (it has: kimi-code); ' +
+      'set KIMI_MODEL in .env to one of those, or add [models.kimi-turbo] to data/credentials/config.toml');
   });
 
   it('tells to run the setup script when it is missing', async () => {

@@ -12,7 +12,7 @@ import { hostPaths } from '../agent/mounts.ts';
 import { createSqliteAuthState } from '../channels/whatsapp/auth-store.ts';
 import { createWaStore } from '../channels/whatsapp/wa-store.ts';
 import { groupPath } from '../groups/folder.ts';
-import { readKimiConfig } from '../kimi/config-toml.ts';
+import { chooseModel, readKimiConfig } from '../kimi/config-toml.ts';
 import { tokenStatus } from '../kimi/token.ts';
 import type { Db } from '../store/db.ts';
 import { createGroupStore } from '../store/groups.ts';
@@ -21,10 +21,12 @@ import { createGroupStore } from '../store/groups.ts';
 export type Check = { name: string; ok: boolean; detail: string; fix?: string; severity?: 'error' | 'warn' };
 
 export type DoctorDeps = {
-  config: Pick<Config, 'projectRoot' | 'dataDir' | 'groupsDir' | 'containerImage' | 'assistantName'>;
+  config: Pick<Config, 'projectRoot' | 'dataDir' | 'groupsDir' | 'containerImage' | 'assistantName' | 'kimiModel'>;
   runtime: Pick<DockerRuntime, 'ping' | 'imageExists'>;
-  /** Output of `python3 --version` inside the image (e.g. "Python 3.12.4"), null when it could not run. */
-  imagePythonVersion: (image: string) => Promise<string | null>;
+  /** Output of `kimi --version` inside the image (e.g. "2.1.0"), null when it could not run. */
+  imageKimiVersion: (image: string) => Promise<string | null>;
+  /** The exact @moonshot-ai/kimi-code version container/agent-runner/package.json pins. */
+  pinnedKimiVersion: string;
   db: Db;
   /** What the project's `.env` says, read without touching process.env (the service sees only the file). */
   envFile: { file: string; exists: boolean; assistantName?: string };
@@ -71,23 +73,27 @@ async function docker(d: DoctorDeps): Promise<Check[]> {
     return [...checks, fail('agent image', `${image} is not built`, 'container/build.sh')];
   }
   checks.push(pass('agent image', `${image} is built`));
-  checks.push(python(image, await d.imagePythonVersion(image)));
+  checks.push(kimiCli(image, await d.imageKimiVersion(image), d.pinnedKimiVersion));
   return checks;
 }
 
-function python(image: string, version: string | null): Check {
-  const rebuild = 'base container/Dockerfile on Python 3.12 or newer and rebuild with container/build.sh (3.11 cannot install kimi-cli)';
-  const m = version?.match(/(\d+)\.(\d+)(?:\.\d+)?/);
-  if (!m) return fail('agent image Python', `python3 --version did not run in ${image}${version ? ` (said "${version}")` : ''}`, rebuild);
-  const [major, minor] = [Number(m[1]), Number(m[2])];
-  if (major > 3 || (major === 3 && minor >= 12)) return pass('agent image Python', `Python ${m[0]}`);
-  return fail('agent image Python', `Python ${m[0]}: kimi-cli needs 3.12 or newer`, rebuild);
+function kimiCli(image: string, said: string | null, pinned: string): Check {
+  const name = 'agent image Kimi Code CLI';
+  const rebuild = 'rebuild the image with container/build.sh (it installs the pinned version)';
+  const version = said?.match(/\d+\.\d+\.\d+\S*/)?.[0];
+  if (!version) return fail(name, `kimi --version did not run in ${image}${said ? ` (said "${said}")` : ''}`, rebuild);
+  if (version === pinned) return pass(name, `kimi ${version}, the pinned version`);
+  return fail(name, `kimi ${version} in ${image}, but container/agent-runner/package.json pins ${pinned}`, rebuild);
 }
 
 async function kimiConfig(d: DoctorDeps, rel: (f: string) => string): Promise<Check> {
   const file = hostPaths(d.config, 'global').configToml;
   const result = await readKimiConfig(file);
-  if (result.ok) return pass('config.toml', `${rel(file)} is valid (default model ${result.config.default_model})`);
+  if (result.ok) {
+    const model = chooseModel(result.config, d.config.kimiModel);
+    if (!model.ok) return fail('config.toml', `${rel(file)} is valid, but the model is not`, model.problem);
+    return pass('config.toml', `${rel(file)} is valid (agents use the model ${model.model})`);
+  }
   const n = result.problems.length;
   return fail('config.toml', `${rel(file)} is not usable (${n} problem${n === 1 ? '' : 's'})`, result.problems.join('\n'));
 }

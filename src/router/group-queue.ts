@@ -19,6 +19,8 @@ export type GroupQueueDeps = {
   log: Logger;
   backoffBaseMs?: number;
   backoffMaxMs?: number;
+  /** The shortest wait after the provider said "rate limited" (default a minute). */
+  rateLimitMinMs?: number;
 };
 
 type GroupState =
@@ -46,6 +48,7 @@ export function createGroupQueue(deps: GroupQueueDeps): GroupQueue {
   let stopped = false;
   const base = deps.backoffBaseMs ?? 5000;
   const max = deps.backoffMaxMs ?? 5 * 60_000;
+  const rateLimitMin = deps.rateLimitMinMs ?? 60_000;
 
   const state = (folder: string): GroupState => states.get(folder) ?? { kind: 'idle' };
 
@@ -79,7 +82,9 @@ export function createGroupQueue(deps: GroupQueueDeps): GroupQueue {
       if (!stopped && f.retryable && (n < deps.maxAttempts || waitForDocker)) {
         attempts.set(folder, n);
         if (n === deps.maxAttempts) deps.onGiveUp(folder, f);
-        retryLater(folder, n < deps.maxAttempts ? Math.min(max, base * 2 ** (n - 1)) * (0.8 + Math.random() * 0.4) : max);
+        const backoff = n < deps.maxAttempts ? Math.min(max, base * 2 ** (n - 1)) * (0.8 + Math.random() * 0.4) : max;
+        // A rate limit lifts on the provider's clock, not ours: asking again soon only extends it.
+        retryLater(folder, f.kind === 'rate-limited' ? Math.max(backoff, rateLimitMin) : backoff);
         pump();
         return;
       }

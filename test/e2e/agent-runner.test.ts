@@ -1,6 +1,7 @@
 /**
- * The real agent-runner and the real Kimi agent SDK, driven against the fake `kimi` CLI, behind the
- * real daemon: context (name, global and group KIMI.md), sessions, tools, streaming and errors.
+ * The real agent-runner driving the real Kimi Code CLI (`kimi acp`) as local processes, behind the
+ * real daemon, against the fake Kimi API: what the model is sent (name, global and group KIMI.md),
+ * sessions, tools over MCP, streaming, and failures told to the chat.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -9,152 +10,152 @@ import { connectChat, type ChatClient } from '../../src/channels/local/client.ts
 import { loadConfig } from '../../src/config.ts';
 import { startDaemon, type Daemon } from '../../src/daemon.ts';
 import { silentLogger } from '../../src/logger.ts';
-import { createProcessAgent, readRecord } from '../fixtures/process-agent.ts';
+import { startKimiWorld, type KimiWorld, type Scenario } from '../fixtures/kimi-world.ts';
+import { createProcessAgent } from '../fixtures/process-agent.ts';
 import { makeTree, waitFor, type TestTree } from './spawn-daemon.ts';
 
 let tree: TestTree;
+let world: KimiWorld | undefined;
 let daemon: Daemon | undefined;
 let client: ChatClient | undefined;
-afterEach(async () => { client?.close(); await daemon?.stop(); daemon = undefined; tree.cleanup(); });
+afterEach(async () => { client?.close(); await daemon?.stop(); daemon = undefined; await world?.close(); world = undefined; tree.cleanup(); });
 
-const CONFIG_TOML = `default_model = "kimi-code"
-[models.kimi-code]
-provider = "managed:kimi-code"
-model = "kimi-latest"
-max_context_size = 200000
-`;
+/** Two tries per model step in the CLI (its default is 10, with waits of up to a minute). */
+const FAST_RETRIES = { KIMI_LOOP_MAX_ATTEMPTS_PER_STEP: '2' };
 
-async function setup(opts: { scenario?: unknown; env?: Record<string, string>; config?: Record<string, string>; name?: string } = {}) {
+async function setup(opts: { scenario?: Scenario; env?: Record<string, string>; config?: Record<string, string>; name?: string } = {}) {
   tree = makeTree();
+  world = await startKimiWorld(opts.scenario);
+  world.install(tree.dataDir);
   const write = (rel: string, text: string) => {
     fs.mkdirSync(path.dirname(path.join(tree.root, rel)), { recursive: true });
     fs.writeFileSync(path.join(tree.root, rel), text);
   };
-  write('data/credentials/config.toml', CONFIG_TOML);
-  fs.mkdirSync(path.join(tree.dataDir, 'oauth-token'), { recursive: true });
   write('groups/global/KIMI.md', 'The owner is Camilo; answer in Spanish when he writes in Spanish.');
-  const recordFile = path.join(tree.root, 'record.jsonl');
   const agent = createProcessAgent({ paths: { projectRoot: tree.root, groupsDir: tree.groupsDir, dataDir: tree.dataDir },
-    runDir: path.join(tree.root, 'run'), scenario: opts.scenario, recordFile, env: opts.env, assistantName: opts.name });
+    runDir: path.join(tree.root, 'run'), env: { ...FAST_RETRIES, ...opts.env }, assistantName: opts.name });
   const config = loadConfig({ DATA_DIR: tree.dataDir, GROUPS_DIR: tree.groupsDir, TZ: 'UTC', AGENT_IDLE_SECONDS: '1',
     ASSISTANT_NAME: opts.name ?? 'Kai', ...opts.config }, tree.root);
   daemon = await startDaemon({ config, log: silentLogger(), agent });
   write('groups/main/KIMI.md', 'Main memory: Camilo likes his coffee black.');
   const replies: string[] = [];
   client = connectChat({ socketPath: config.socketPath, group: 'main', onReply: (t) => replies.push(t) });
-  const prompts = () => readRecord(recordFile).filter((r) => 'prompt' in r).map((r) => String(r.prompt));
-  return { replies, recordFile, prompts, agent, write };
+  return { replies, agent, write, world };
 }
 
 const finishedRuns = () => (daemon!.stores.db.prepare("SELECT COUNT(*) AS n FROM runs WHERE status != 'running'").get() as { n: number }).n;
 
-describe('the agent-runner through the SDK and the fake CLI', () => {
-  it('answers with the name, the global and the group KIMI.md in the model input, through the wrapper flags', async () => {
-    const { replies, recordFile, prompts } = await setup({ name: 'Kai' });
+describe('the agent-runner and the real Kimi Code CLI', () => {
+  it('answers with the name, the global and the group KIMI.md in what the model receives', async () => {
+    const { replies, world } = await setup({ name: 'Kai' });
     client!.send('who are you?');
-    await waitFor('the reply', () => replies.length > 0);
+    await waitFor('the reply', () => replies.length > 0, 30_000);
     expect(replies).toEqual(['echo: </messages>']);
-    const [first] = prompts();
+    const [first] = world.modelInputs();
     expect(first).toContain('You are Kai, a personal assistant that lives in WhatsApp');
     expect(first).toContain('The owner is Camilo');
     expect(first).toContain('Camilo likes his coffee black');
     expect(first).toMatch(/<message sender="[^"]+" time="[^"]+">who are you\?<\/message>/);
-    await waitFor('the run to end', () => finishedRuns() === 1, 10_000);
-    const argv = readRecord(recordFile).find((r) => 'argv' in r)!.argv as string[];
-    expect(argv).toEqual(expect.arrayContaining(['--wire', '--model', 'kimi-code', '--yolo', '--afk', '--max-steps-per-turn']));
-    expect(argv[argv.indexOf('--session') + 1]).toBe(daemon!.stores.groups.session('main'));
+    // The CLI's own system prompt is there too, and the token it used is the installed one.
+    const system = ((world.chats()[0]!.body.messages as { role: string; content: unknown }[])[0]!);
+    expect(system.role).toBe('system');
+    expect(world.chats()[0]!.authorization).toMatch(/^Bearer at-/);
   });
 
-  it('sends the context again only after a KIMI.md changed, on the same resumed session', async () => {
-    const { replies, recordFile, prompts, write } = await setup();
+  it('resumes the same session on the next run and sends the context again only after a KIMI.md changed', async () => {
+    const { replies, write, world, agent } = await setup();
     client!.send('first');
-    await waitFor('first reply', () => replies.length === 1);
-    await waitFor('the first run to end', () => finishedRuns() === 1, 10_000);
+    await waitFor('first reply', () => replies.length === 1, 30_000);
+    await waitFor('the first run to end', () => finishedRuns() === 1, 15_000);
     client!.send('second, nothing changed');
-    await waitFor('second reply', () => replies.length === 2);
-    await waitFor('the second run to end', () => finishedRuns() === 2, 10_000);
+    await waitFor('second reply', () => replies.length === 2, 30_000);
+    await waitFor('the second run to end', () => finishedRuns() === 2, 15_000);
     write('groups/main/KIMI.md', 'Main memory: Camilo now drinks tea.');
     client!.send('third, after the edit');
-    await waitFor('third reply', () => replies.length === 3);
+    await waitFor('third reply', () => replies.length === 3, 30_000);
 
-    const [p1, p2, p3] = prompts();
-    expect(p1).toContain('<nanokimi_context>');
-    expect(p2).not.toContain('<nanokimi_context>');
-    expect(p2).toContain('second, nothing changed');
-    expect(p3).toContain('Your context changed since you last saw it');
-    expect(p3).toContain('Camilo now drinks tea');
-    expect(p3).toContain('You are Kai');
-    expect(p3).toContain('The owner is Camilo');
-    const sessions = readRecord(recordFile).filter((r) => 'session' in r).map((r) => r.session as { id: string; resumed: boolean; truncated: boolean });
-    expect(new Set(sessions.map((s) => s.id)).size).toBe(1);
-    expect(sessions.slice(1).every((s) => s.resumed && !s.truncated)).toBe(true);
+    expect(agent.starts).toBe(3);
+    const inputs = world.modelInputs();
+    const last = inputs[inputs.length - 1]!;
+    // One conversation: the last request carries all three turns, so the session was resumed.
+    expect(last).toContain('first');
+    expect(last).toContain('second, nothing changed');
+    expect(last).toContain('third, after the edit');
+    expect(last.split('<nanokimi_context>').length - 1).toBe(2);
+    expect(last).toContain('Your context changed since you last saw it');
+    expect(last).toContain('Camilo now drinks tea');
   });
 
-  it('a send_message call reaches the chat before the turn ends', async () => {
-    const { replies, recordFile } = await setup({ scenario: { default: {
-      toolCalls: [{ name: 'send_message', arguments: { text: 'On it, give me a moment.' } }], delayMs: 1500, reply: 'Done: {{lastLine}}' } } });
+  it('a follow-up goes to the live run, not to a new one', async () => {
+    const { replies, agent } = await setup({ config: { AGENT_IDLE_SECONDS: '20' } });
+    client!.send('first');
+    await waitFor('first reply', () => replies.length === 1, 30_000);
+    client!.send('and a follow-up');
+    await waitFor('second reply', () => replies.length === 2, 30_000);
+    expect(replies[1]).toBe('echo: </messages>');
+    expect(agent.starts).toBe(1);
+  });
+
+  it('send_message through MCP reaches the chat before the turn ends', async () => {
+    const { replies, world } = await setup({ scenario: { default: {
+      toolCalls: [{ name: 'send_message', arguments: { text: 'On it, give me a moment.' } }], reply: 'Done: {{toolOutput}}' } } });
     client!.send('please summarise');
-    await waitFor('the progress message', () => replies.length === 1);
-    const turnStillRunning = readRecord(recordFile).filter((r) => 'toolResult' in r).length === 1 && replies.length === 1;
-    await waitFor('the final reply', () => replies.length === 2);
-    expect(turnStillRunning).toBe(true);
-    expect(replies).toEqual(['On it, give me a moment.', 'Done: </messages>']);
+    await waitFor('both replies', () => replies.length === 2, 30_000);
+    // In this order: the final answer is written only when the turn ends, so the first was sent during it.
+    expect(replies[0]).toBe('On it, give me a moment.');
+    expect(replies[1]).toMatch(/^Done: [\s\S]*Sent\.$/);
+    const tools = ((world.chats()[0]!.body.tools ?? []) as { function: { name: string } }[]).map((t) => t.function.name);
+    expect(tools).toEqual(expect.arrayContaining(['mcp__nanokimi__send_message', 'mcp__nanokimi__schedule_task', 'mcp__nanokimi__register_group']));
   });
 
   it('keeps <internal> text out of the chat', async () => {
     const { replies } = await setup({ scenario: { default: { reply: '<internal>thinking about Camilo</internal>Hola Camilo' } } });
     client!.send('hola');
-    await waitFor('the reply', () => replies.length > 0);
+    await waitFor('the reply', () => replies.length > 0, 30_000);
     expect(replies).toEqual(['Hola Camilo']);
-  });
-
-  it('ignores event types the SDK does not know', async () => {
-    const { replies } = await setup({ scenario: { default: { unknownEvent: true, reply: 'fine' } } });
-    client!.send('hi');
-    await waitFor('the reply', () => replies.length > 0);
-    expect(replies).toEqual(['fine']);
   });
 });
 
 describe('agent failures reach the chat as one useful message', () => {
-  const failure = async (scenario: unknown, extra: { env?: Record<string, string>; config?: Record<string, string> } = {}) => {
+  const failure = async (scenario: Scenario, extra: { env?: Record<string, string>; config?: Record<string, string> } = {}) => {
     const s = await setup({ scenario, ...extra });
     client!.send('hello?');
-    await waitFor('the failure message', () => s.replies.length > 0, 30_000);
+    await waitFor('the failure message', () => s.replies.length > 0, 45_000);
     return s;
   };
 
-  it('an expired login says so and what to run on the host', async () => {
-    const { replies } = await failure({ default: { error: { code: -32004 } } });
-    expect(replies[0]).toMatch(/^Kai could not answer: the Kimi login has expired\. On the host, run `kimi login` and then `scripts\/setup-oauth-isolation\.sh`/);
+  it('a revoked login says so and what to run on the host', async () => {
+    // 401 from the model, then the CLI's refresh is refused by the OAuth endpoint: the login is gone.
+    const { replies } = await failure({ default: { status: 401 } });
+    expect(replies[0]).toMatch(/^Kai could not answer: the Kimi login has expired or was revoked .*On the host, run `kimi login` and then `scripts\/setup-oauth-isolation\.sh`/);
   });
 
-  it('a provider error is retried, then reported', async () => {
-    const { replies, prompts } = await failure({ default: { error: { code: -32003, message: '429 Too Many Requests' } } },
-      { config: { AGENT_MAX_ATTEMPTS: '2' } });
-    expect(replies[0]).toMatch(/the Kimi service answered with an error \(429 Too Many Requests\); the message will be retried/);
-    expect(prompts()).toHaveLength(2);
+  it('a server error is retried, then reported', async () => {
+    const { replies, world } = await failure({ default: { status: 500, message: 'the fake is down' } }, { config: { AGENT_MAX_ATTEMPTS: '2' } });
+    expect(replies[0]).toMatch(/the Kimi service answered with an error \(500 the fake is down\); the message will be retried/);
+    // Two runs, each with the CLI's two tries.
+    expect(world.chats()).toHaveLength(4);
   });
 
-  it('a crashing CLI is reported as a crash', async () => {
-    const { replies } = await failure({ default: { crash: 'exit1', stderr: 'Traceback: boom' } }, { config: { AGENT_MAX_ATTEMPTS: '1' } });
-    expect(replies[0]).toMatch(/the Kimi CLI crashed \(CLI exited with code 1: Traceback: boom\)/);
+  it('a rate limit is told as such', async () => {
+    const { replies } = await failure({ default: { status: 429, message: 'slow down' } }, { config: { AGENT_MAX_ATTEMPTS: '1' } });
+    expect(replies[0]).toMatch(/the Kimi service is rate-limiting this account \(429 slow down\); the message will be retried later/);
   });
 
-  it('a CLI that exits 0 mid-turn is caught by the watchdog instead of hanging', async () => {
-    const { replies } = await failure({ default: { crash: 'exit0' } }, { config: { AGENT_MAX_ATTEMPTS: '1' } });
-    expect(replies[0]).toMatch(/the Kimi CLI exited in the middle of a turn/);
+  it('a stream cut off mid-way is reported as the API being unreachable', async () => {
+    const { replies } = await failure({ default: { cut: true } }, { config: { AGENT_MAX_ATTEMPTS: '1' } });
+    expect(replies[0]).toMatch(/the Kimi API could not be reached \(terminated\)/);
   });
 
-  it('a hung CLI is stopped by the turn watchdog', async () => {
-    const { replies } = await failure({ default: { crash: 'hang' } },
-      { env: { NANOKIMI_TURN_TIMEOUT_SECONDS: '2' }, config: { AGENT_MAX_ATTEMPTS: '1' } });
-    expect(replies[0]).toMatch(/the agent did not finish within 2 seconds and was stopped/);
+  it('a hung model is stopped by the turn watchdog', async () => {
+    const { replies } = await failure({ default: { hang: true } },
+      { env: { NANOKIMI_TURN_TIMEOUT_SECONDS: '3' }, config: { AGENT_MAX_ATTEMPTS: '1' } });
+    expect(replies[0]).toMatch(/the agent did not finish within 3 seconds and was stopped/);
   });
 
-  it('a model key missing from config.toml names the key and the keys that exist, before any turn', async () => {
-    const { replies, prompts } = await failure({}, { env: { KIMI_MODEL: 'kimi-turbo' } });
-    expect(replies[0]).toContain('the model "kimi-turbo" is not in [models] of config.toml (it has: kimi-code)');
-    expect(prompts()).toEqual([]);
+  it('a model missing from config.toml names it and the models that exist, before any turn', async () => {
+    const { replies, world } = await failure({}, { env: { KIMI_MODEL: 'kimi-turbo' } });
+    expect(replies[0]).toContain('the model "kimi-turbo" (KIMI_MODEL) is not in [models] of config.toml (it has: kimi-code)');
+    expect(world.chats()).toEqual([]);
   });
 });

@@ -35,7 +35,7 @@ async function start() {
     return (name: string, params: Record<string, unknown> = {}) => {
       const tool = list.find((t) => t.name === name);
       if (!tool) throw new Error(`no tool ${name} for ${folder}`);
-      return tool.handler(params) as Promise<{ output: string }>;
+      return tool.handler(params);
     };
   };
   return { main: tools('main', true), alpha: tools('alpha', false), ipc };
@@ -43,32 +43,33 @@ async function start() {
 
 it('schedule, list, pause, resume and cancel round-trip through the host scheduler', async () => {
   const { main } = await start();
-  expect((await main('schedule_task', { prompt: 'Water the plants', schedule: { kind: 'cron', value: '0 9 * * *' } })).output)
+  expect((await main('schedule_task', { prompt: 'Water the plants', schedule: { kind: 'cron', value: '0 9 * * *' } })).text)
     .toMatch(/^Scheduled/);
-  const listed = (await main('list_tasks')).output;
+  const listed = (await main('list_tasks')).text;
   const id = /^(task-[0-9a-f]+) \[active\] cron 0 9 \* \* \* \(group\)/.exec(listed)?.[1];
   expect(id, listed).toBeDefined();
   expect(daemon!.stores.tasks.get(id!)?.nextRunAt).toBeGreaterThan(Date.now());
 
   await main('pause_task', { taskId: id });
-  expect((await main('list_tasks')).output).toContain(`${id} [paused]`);
+  expect((await main('list_tasks')).text).toContain(`${id} [paused]`);
   await main('resume_task', { taskId: id });
-  expect((await main('list_tasks')).output).toContain(`${id} [active]`);
+  expect((await main('list_tasks')).text).toContain(`${id} [active]`);
   await main('cancel_task', { taskId: id });
-  expect((await main('list_tasks')).output).toBe('No scheduled tasks.');
+  expect((await main('list_tasks')).text).toBe('No scheduled tasks.');
   expect(daemon!.stores.tasks.get(id!)?.status).toBe('cancelled');
 });
 
 it('tells the agent why the host refused a request', async () => {
   const { main, alpha, ipc } = await start();
-  await expect(main('schedule_task', { prompt: 'x', schedule: { kind: 'cron', value: 'every day' } }))
-    .rejects.toThrow(/"every day" is not a cron expression/);
+  const bad = await main('schedule_task', { prompt: 'x', schedule: { kind: 'cron', value: 'every day' } });
+  expect(bad.isError).toBe(true);
+  expect(bad.text).toMatch(/"every day" is not a cron expression/);
 
   await main('schedule_task', { prompt: 'Main only', schedule: { kind: 'interval', value: 3_600_000 } });
   const mainTask = daemon!.stores.tasks.listForGroup('main')[0]!.id;
-  await expect(alpha('pause_task', { taskId: mainTask })).rejects.toThrow('Refused: group "alpha" may only manage its own tasks.');
+  expect(await alpha('pause_task', { taskId: mainTask })).toEqual({ text: 'Refused: group "alpha" may only manage its own tasks.', isError: true });
   expect(daemon!.stores.tasks.get(mainTask)?.status).toBe('active');
-  expect((await alpha('list_tasks')).output).toBe('No scheduled tasks.');
+  expect((await alpha('list_tasks')).text).toBe('No scheduled tasks.');
 
   // A non-main group is not offered register_group; a file written by hand is refused by the host.
   expect(() => alpha('register_group', {})).toThrow('no tool register_group for alpha');
@@ -79,9 +80,9 @@ it('tells the agent why the host refused a request', async () => {
 
 it('main lists the groups the account is in and registers one', async () => {
   const { main } = await start();
-  expect((await main('list_available_groups')).output).toContain('Beta team (beta@g.us) not registered');
-  expect((await main('register_group', { jid: 'beta@g.us', name: 'Beta team', folder: 'beta' })).output).toMatch(/^Registered/);
+  expect((await main('list_available_groups')).text).toContain('Beta team (beta@g.us) not registered');
+  expect((await main('register_group', { jid: 'beta@g.us', name: 'Beta team', folder: 'beta' })).text).toMatch(/^Registered/);
   expect(daemon!.stores.groups.get('beta')).toMatchObject({ jid: 'beta@g.us', requiresTrigger: true });
   expect(fs.existsSync(path.join(tree.groupsDir, 'beta', 'KIMI.md'))).toBe(true);
-  expect((await main('list_available_groups')).output).toContain('Beta team (beta@g.us) registered as beta');
+  expect((await main('list_available_groups')).text).toContain('Beta team (beta@g.us) registered as beta');
 });

@@ -1,59 +1,86 @@
 /**
- * The whole product path in a real container: a chat message reaches the daemon, the group's
- * container runs the image's agent-runner, which drives the fake `kimi` through the real SDK with
- * the global and group KIMI.md in the model's input, and the reply comes back to the chat.
+ * The whole product path in real containers: a chat message reaches the daemon, the group's
+ * container runs the product's agent image, whose agent-runner drives the real Kimi Code CLI over
+ * ACP against the fake Kimi API (in a container whose network namespace the agent joins), and the
+ * reply comes back to the chat. What the model received is read back from the fake's record.
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDockerAgentRunner } from '../../src/agent/docker-runner.ts';
 import { createDockerRuntime } from '../../src/agent/docker-runtime.ts';
-import { connectChat } from '../../src/channels/local/client.ts';
+import { connectChat, type ChatClient } from '../../src/channels/local/client.ts';
 import { loadConfig } from '../../src/config.ts';
 import { startDaemon, type Daemon } from '../../src/daemon.ts';
 import { silentLogger } from '../../src/logger.ts';
 import { waitFor } from '../e2e/spawn-daemon.ts';
-import { dockerReady, FAKE_AGENT_IMAGE, makeProjectTree, TEST_USER, type ProjectTree } from './docker-harness.ts';
+import { AGENT_IMAGE, dockerReady, installFakeLogin, makeProjectTree, startFakeApiContainer, TEST_USER,
+  type FakeApiContainer, type ProjectTree } from './docker-harness.ts';
 
 const ready = await dockerReady();
 
-/** Every line the fake CLI stored in the group's session history (kept on the host by the sessions mount). */
-function sessionHistory(dataDir: string): string {
-  const root = path.join(dataDir, 'sessions', 'main', '.kimi');
-  const files = fs.readdirSync(root, { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('context.jsonl'));
-  return files.map((f) => fs.readFileSync(path.join(root, f), 'utf8')).join('');
-}
-
-describe.skipIf(!ready)('the agent image in a real container', () => {
+describe.skipIf(!ready)('the agent image with the real Kimi Code CLI in a real container', () => {
   let tree: ProjectTree;
+  let api: FakeApiContainer;
   let daemon: Daemon;
-  afterAll(async () => { await daemon?.stop(); tree?.cleanup(); });
+  let client: ChatClient;
+  const replies: string[] = [];
+  const started: string[] = [];
 
-  it('answers a chat message with the group\'s and the global KIMI.md in the model input', async () => {
+  beforeAll(async () => {
+    api = await startFakeApiContainer();
     tree = makeProjectTree(['main']);
     fs.rmSync(path.join(tree.dataDir, 'nanokimi.db'));
+    installFakeLogin(tree);
     fs.writeFileSync(path.join(tree.groupsDir, 'main', 'KIMI.md'), 'Main memory: the cat is called Mishi.');
     fs.writeFileSync(path.join(tree.groupsDir, 'global', 'KIMI.md'), 'Global memory: the owner is Camilo.');
     const config = loadConfig({ DATA_DIR: tree.dataDir, GROUPS_DIR: tree.groupsDir, TZ: 'UTC', ASSISTANT_NAME: 'Kai',
-      CONTAINER_IMAGE: FAKE_AGENT_IMAGE, CONTAINER_USER: TEST_USER, AGENT_IDLE_SECONDS: '2' }, tree.root);
+      CONTAINER_IMAGE: AGENT_IMAGE, CONTAINER_USER: TEST_USER, CONTAINER_NETWORK: api.network, AGENT_IDLE_SECONDS: '8' }, tree.root);
     const log = silentLogger();
-    const agent = createDockerAgentRunner({ runtime: createDockerRuntime(), log,
+    const runtime = createDockerRuntime();
+    const counting = { ...runtime, run: (spec: Parameters<typeof runtime.run>[0], o: Parameters<typeof runtime.run>[1]) => {
+      started.push(spec.name!);
+      return runtime.run(spec, o);
+    } };
+    const agent = createDockerAgentRunner({ runtime: counting, log,
       paths: { projectRoot: tree.root, groupsDir: tree.groupsDir, dataDir: tree.dataDir }, image: config.containerImage,
-      user: config.containerUser, limits: config.containerLimits, network: 'none', assistantName: config.assistantName,
+      user: config.containerUser, limits: config.containerLimits, network: config.containerNetwork, assistantName: config.assistantName,
       timeZone: 'UTC', mountAllowlist: config.mountAllowlist });
     daemon = await startDaemon({ config, log, agent });
+    client = connectChat({ socketPath: config.socketPath, group: 'main', onReply: (t) => replies.push(t) });
+  });
+  afterAll(async () => { client?.close(); await daemon?.stop(); await api?.stop(); tree?.cleanup(); });
 
-    const replies: string[] = [];
-    const client = connectChat({ socketPath: config.socketPath, group: 'main', onReply: (t) => replies.push(t) });
+  const finishedRuns = () => (daemon.stores.db.prepare("SELECT COUNT(*) AS n FROM runs WHERE status != 'running'").get() as { n: number }).n;
+
+  it('answers a chat message with the name and both KIMI.md files in what the model received', async () => {
     client.send('what is my cat called?');
-    await waitFor('the reply from the container', () => replies.length > 0, 60_000);
-    client.close();
-
+    await waitFor('the reply from the container', () => replies.length > 0, 90_000);
     expect(replies).toEqual(['echo: </messages>']);
-    const history = sessionHistory(tree.dataDir);
-    expect(history).toContain('You are Kai');
-    expect(history).toContain('the cat is called Mishi');
-    expect(history).toContain('the owner is Camilo');
-    expect(history).toContain('what is my cat called?');
+    const [input] = api.modelInputs();
+    expect(input).toContain('You are Kai');
+    expect(input).toContain('the cat is called Mishi');
+    expect(input).toContain('the owner is Camilo');
+    expect(input).toContain('what is my cat called?');
+    expect(api.requests()[0]!.authorization).toBe('Bearer at-container');
+  });
+
+  it('sends a follow-up into the live container, not a new one', async () => {
+    client.send('and the dog?');
+    await waitFor('the second reply', () => replies.length === 2, 60_000);
+    expect(started).toHaveLength(1);
+    expect(api.modelInputs().at(-1)).toContain('and the dog?');
+  });
+
+  it('brings an edit of KIMI.md between runs to the model, in the same resumed session', async () => {
+    await waitFor('the first container to finish', () => finishedRuns() === 1, 60_000);
+    fs.writeFileSync(path.join(tree.groupsDir, 'main', 'KIMI.md'), 'Main memory: the cat is now called Luna.');
+    client.send('and now?');
+    await waitFor('the third reply', () => replies.length === 3, 90_000);
+    expect(started).toHaveLength(2);
+    const last = api.modelInputs().at(-1)!;
+    expect(last).toContain('what is my cat called?');
+    expect(last).toContain('Your context changed since you last saw it');
+    expect(last).toContain('the cat is now called Luna');
   });
 });

@@ -10,21 +10,25 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { connectChat } from '../../src/channels/local/client.ts';
 import { waitFor } from '../e2e/spawn-daemon.ts';
 import { parseEnvironmentFile, renderUnit, serviceSettings } from '../service/unit-file.ts';
-import { dockerReady, FAKE_AGENT_IMAGE, makeProjectTree, TEST_USER, type ProjectTree } from './docker-harness.ts';
+import { AGENT_IMAGE, dockerReady, installFakeLogin, makeProjectTree, startFakeApiContainer, TEST_USER, type FakeApiContainer,
+  type ProjectTree } from './docker-harness.ts';
 
 const ready = await dockerReady();
 
 describe.skipIf(!ready)('the service as systemd runs it', () => {
   let tree: ProjectTree;
-  afterAll(() => tree?.cleanup());
+  let api: FakeApiContainer;
+  afterAll(async () => { await api?.stop(); tree?.cleanup(); });
 
   it('answers as the ASSISTANT_NAME of .env, and the agent is told that name', async () => {
+    api = await startFakeApiContainer();
     tree = makeProjectTree(['main']);
     fs.rmSync(path.join(tree.dataDir, 'nanokimi.db'));
+    installFakeLogin(tree);
     const envFile = path.join(tree.root, '.env');
     fs.writeFileSync(envFile, [
       '# as a user would write it', 'ASSISTANT_NAME=Nova', `DATA_DIR=${tree.dataDir}`, `GROUPS_DIR="${tree.groupsDir}"`,
-      `CONTAINER_IMAGE=${FAKE_AGENT_IMAGE}`, `CONTAINER_USER=${TEST_USER}`, 'CONTAINER_NETWORK=none', 'AGENT_IDLE_SECONDS=2',
+      `CONTAINER_IMAGE=${AGENT_IMAGE}`, `CONTAINER_USER=${TEST_USER}`, `CONTAINER_NETWORK=${api.network}`, 'AGENT_IDLE_SECONDS=2',
       `LOG_FILE=${path.join(tree.root, 'logs', 'nanokimi.log')}`, 'TZ=UTC', '',
     ].join('\n'));
 
@@ -46,11 +50,9 @@ describe.skipIf(!ready)('the service as systemd runs it', () => {
       await waitFor('the reply', () => replies.length > 0, 60_000);
       client.close();
       expect(replies).toEqual(['echo: </messages>']);
-      const sessions = path.join(tree.dataDir, 'sessions', 'main', '.kimi');
-      const history = fs.readdirSync(sessions, { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('context.jsonl'))
-        .map((f) => fs.readFileSync(path.join(sessions, f), 'utf8')).join('');
-      expect(history).toContain('You are Nova');
-      expect(history).not.toContain('You are Kai');
+      const [input] = api.modelInputs();
+      expect(input).toContain('You are Nova');
+      expect(input).not.toContain('You are Kai');
       expect(fs.readFileSync(path.join(tree.root, 'logs', 'nanokimi.log'), 'utf8')).toContain('NanoKimi is running');
     } finally {
       daemon.kill('SIGTERM');

@@ -1,8 +1,8 @@
 /**
- * @module Who the agent is and what it remembers, delivered with the prompt. The CLI freezes its
- * system prompt when a session is created and never reads KIMI.md, so the runner sends the
- * assistant's name, the global and the group's KIMI.md itself: in full on a new session or when
- * any of it changed, and not at all while it stays the same (the session already holds it).
+ * @module Who the agent is and what it remembers, delivered with the prompt. The Kimi Code CLI
+ * reads AGENTS.md, never KIMI.md, so the runner sends the assistant's name, the global and the
+ * group's KIMI.md itself: in full on a new session, when any of it changed, and after the CLI
+ * compacted the conversation (the summary may have dropped it); not at all otherwise.
  */
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
@@ -44,26 +44,6 @@ export function buildContext(s: ContextSources): { text: string; hash: string } 
     '</nanokimi_context>',
   ].join('\n');
   return { text, hash: createHash('sha256').update(text).digest('hex').slice(0, 16) };
-}
-
-/**
- * Remembers, per session, which context the session has already seen. Kept beside the sessions
- * (a per-group persistent mount), so it survives container restarts exactly as the session does.
- */
-export function createContextLedger(sessionsDir: string) {
-  const file = path.join(sessionsDir, 'nanokimi-context.json');
-  const read = (): Record<string, string> => {
-    try { return JSON.parse(fs.readFileSync(file, 'utf8')) as Record<string, string>; } catch { return {}; }
-  };
-  return {
-    seen: (sessionId: string) => read()[sessionId],
-    record(sessionId: string, hash: string): void {
-      const all = { ...read(), [sessionId]: hash };
-      fs.mkdirSync(sessionsDir, { recursive: true });
-      fs.writeFileSync(`${file}.tmp`, JSON.stringify(all));
-      fs.renameSync(`${file}.tmp`, file);
-    },
-  };
 }
 
 /** The text of one prompt: the context block first when the session has not seen this version of it. */

@@ -1,52 +1,80 @@
 /**
- * @module The agent-runner: the program each group's container runs. It takes its work from
- * /workspace/ipc/input (the first prompt and every follow-up), runs each as a turn of the group's
- * Kimi session, writes replies to /workspace/ipc/messages as they are ready, and ends on the host's
- * close request. Failures end the process with one line the host turns into a message for the chat.
+ * @module The agent-runner: the program each group's container runs. It starts the Kimi Code CLI's
+ * ACP server once, opens the group's session (resumed when the host's session id already has one),
+ * takes its work from /workspace/ipc/input (the first prompt and every follow-up) as one
+ * `session/prompt` each, writes each answer to /workspace/ipc/messages when the turn ends, and exits
+ * on the host's close request. Our tools reach the CLI as an MCP server it starts for the session.
+ * Failures end the process with one line the host turns into a message for the chat.
  */
 import path from 'node:path';
-import { createSession } from '@moonshot-ai/kimi-agent-sdk';
-import { buildContext, composePrompt, createContextLedger } from './context.ts';
-import { exitWithFailure } from './failures.ts';
-import { writeMessage, nextInput } from './ipc-io.ts';
-import { ensureWorkDirEntry } from './kimi-json.ts';
-import { log } from './log.ts';
-import { checkModel } from './model-check.ts';
-import { readSettings } from './settings.ts';
-import { createTools } from './tools.ts';
+import { startKimiAcp } from './acp-client.ts';
+import { buildContext, composePrompt } from './context.ts';
+import { classifyRpcError, exitWithFailure } from './failures.ts';
 import { removeInternal } from './internal.ts';
+import { nextInput, writeMessage } from './ipc-io.ts';
+import { log } from './log.ts';
+import { chooseModel } from './model-check.ts';
+import { createSessionLedger } from './session-ledger.ts';
+import { countCompactions } from './session-log.ts';
+import { readSettings } from './settings.ts';
+import { MCP_SERVER_NAME } from './tools.ts';
 import { runTurn } from './turn.ts';
 
 /** A safety net only: the host asks the runner to close long before this. */
 const IDLE_EXIT_MS = 60 * 60_000;
 
 const s = readSettings(process.env);
-const modelProblem = checkModel(path.join(s.shareDir, 'config.toml'), s.model);
-if (modelProblem) exitWithFailure({ kind: 'config', message: modelProblem });
+const chosen = chooseModel(path.join(s.kimiHome, 'config.toml'), s.model);
+if (!chosen.ok) exitWithFailure({ kind: 'config', message: chosen.message });
+const model = chosen.model;
 
-ensureWorkDirEntry(s.shareDir, s.workDir, s.sessionId);
-const session = createSession({
-  workDir: s.workDir, sessionId: s.sessionId, model: s.model, thinking: false, yoloMode: true,
-  executable: s.executable, externalTools: createTools({ ipcDir: s.ipcDir, isMain: s.isMain }),
+const acp = startKimiAcp({
+  kimiEntry: s.kimiEntry, cwd: s.workDir,
+  env: { ...process.env as Record<string, string>, KIMI_CODE_HOME: s.kimiHome, KIMI_DISABLE_TELEMETRY: '1', KIMI_CODE_NO_AUTO_UPDATE: '1' },
 });
-const ledger = createContextLedger(path.join(s.shareDir, 'sessions'));
-log('runner-start', { group: s.group, session: s.sessionId, model: s.model });
+const mcpServers = [{
+  name: MCP_SERVER_NAME, command: process.execPath, args: [path.join(import.meta.dirname, 'mcp-server.ts')],
+  env: [{ name: 'NANOKIMI_IPC_DIR', value: s.ipcDir }, { name: 'NANOKIMI_IS_MAIN', value: s.isMain ? '1' : '0' }],
+}];
+
+// The host stops a container with SIGTERM: take the CLI down with us rather than leave it orphaned.
+process.once('SIGTERM', () => { void acp.close().finally(() => process.exit(143)); });
+
+const sessionsDir = path.join(s.kimiHome, 'sessions');
+const ledger = createSessionLedger(sessionsDir);
+const known = ledger.get(s.sessionId);
+let session: { id: string; resumed: boolean };
+try {
+  session = await acp.openSession(known?.cli, mcpServers, model);
+} catch (err) {
+  await acp.close();
+  exitWithFailure(classifyRpcError(err, model));
+}
+// A session the CLI no longer has starts afresh, and so must its context.
+let entry = known?.cli === session.id ? known : { cli: session.id };
+ledger.set(s.sessionId, entry);
+log('runner-start', { group: s.group, session: s.sessionId, cliSession: session.id, resumed: session.resumed, model });
 
 for (;;) {
   const input = await nextInput(s.ipcDir, IDLE_EXIT_MS);
   if (input === 'close' || input === 'idle') { log('runner-close', { why: input }); break; }
   const context = buildContext({ assistantName: s.assistantName, group: s.group, isMain: s.isMain, globalDir: s.globalDir, workDir: s.workDir });
-  const prompt = composePrompt(input.text, context, ledger.seen(s.sessionId));
-  log('turn-start', { input: input.type, contextSent: prompt !== input.text });
-  const outcome = await runTurn(session, prompt, { timeoutMs: s.turnTimeoutMs, model: s.model });
+  const compactions = countCompactions(sessionsDir, session.id);
+  // After a compaction the summary may have dropped who the agent is: send the context again.
+  const seen = compactions === (entry.compactions ?? 0) ? entry.context : undefined;
+  const prompt = composePrompt(input.text, context, seen);
+  log('turn-start', { input: input.type, contextSent: prompt !== input.text, compactions });
+  const outcome = await runTurn(acp, session.id, [{ type: 'text', text: prompt }], { timeoutMs: s.turnTimeoutMs, model, sessionsDir });
   if (!outcome.ok) {
-    await session.close();
+    await acp.close();
     exitWithFailure(outcome.failure);
   }
-  ledger.record(s.sessionId, context.hash);
+  // The count from before the turn: a compaction during it may have dropped this context, so the next turn resends it.
+  entry = { cli: session.id, context: context.hash, compactions };
+  ledger.set(s.sessionId, entry);
   const { visible, hidden } = removeInternal(outcome.text);
   if (hidden) log('internal-text', { text: hidden });
   if (visible) await writeMessage(s.ipcDir, { text: visible, ...(input.type === 'messages' ? { answersThrough: input.toSeq } : {}) });
 }
-await session.close();
+await acp.close();
 process.exit(0);

@@ -1,4 +1,5 @@
 /** @module The runner's settings, from the environment the host gave the container. */
+import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
@@ -9,28 +10,35 @@ const schema = z.object({
   NANOKIMI_IS_MAIN: z.enum(['0', '1']).default('0'),
   NANOKIMI_CHAT_JID: z.string().min(1),
   NANOKIMI_SESSION_ID: z.string().min(1),
-  KIMI_MODEL: z.string().min(1).default('kimi-code'),
-  // Only tests set these: in the container the defaults are the mount points.
+  /** Empty: config.toml's default_model. */
+  KIMI_MODEL: z.string().optional(),
+  // Only tests set these: in the container the defaults are the mount points and the image's CLI.
   NANOKIMI_WORKSPACE: z.string().default('/workspace'),
-  KIMI_SHARE_DIR: z.string().optional(),
-  NANOKIMI_KIMI_WRAPPER: z.string().optional(),
+  KIMI_CODE_HOME: z.string().optional(),
+  NANOKIMI_KIMI_ENTRY: z.string().optional(),
   NANOKIMI_TURN_TIMEOUT_SECONDS: z.coerce.number().int().min(1).default(900),
 });
 
 export type Settings = Readonly<{
-  assistantName: string; group: string; isMain: boolean; chatJid: string; sessionId: string; model: string;
-  workDir: string; globalDir: string; ipcDir: string; shareDir: string; executable: string; turnTimeoutMs: number;
+  assistantName: string; group: string; isMain: boolean; chatJid: string; sessionId: string; model: string | undefined;
+  workDir: string; globalDir: string; ipcDir: string; kimiHome: string; kimiEntry: string; turnTimeoutMs: number;
 }>;
+
+/** The CLI's entry point in the installed package (its `bin`), run with our own Node. */
+function installedKimiEntry(): string {
+  const pkg = createRequire(import.meta.url).resolve('@moonshot-ai/kimi-code/package.json');
+  return path.join(path.dirname(pkg), 'dist', 'main.mjs');
+}
 
 export function readSettings(env: Record<string, string | undefined>): Settings {
   const e = schema.parse(env);
   return Object.freeze({
     assistantName: e.ASSISTANT_NAME, group: e.NANOKIMI_GROUP, isMain: e.NANOKIMI_IS_MAIN === '1',
-    chatJid: e.NANOKIMI_CHAT_JID, sessionId: e.NANOKIMI_SESSION_ID, model: e.KIMI_MODEL,
+    chatJid: e.NANOKIMI_CHAT_JID, sessionId: e.NANOKIMI_SESSION_ID, model: e.KIMI_MODEL || undefined,
     workDir: path.join(e.NANOKIMI_WORKSPACE, 'group'), globalDir: path.join(e.NANOKIMI_WORKSPACE, 'global'),
     ipcDir: path.join(e.NANOKIMI_WORKSPACE, 'ipc'),
-    shareDir: e.KIMI_SHARE_DIR ?? path.join(os.homedir(), '.kimi'),
-    executable: e.NANOKIMI_KIMI_WRAPPER ?? path.resolve(import.meta.dirname, '../bin/kimi-wrapper'),
+    kimiHome: e.KIMI_CODE_HOME ?? path.join(os.homedir(), '.kimi'),
+    kimiEntry: e.NANOKIMI_KIMI_ENTRY ?? installedKimiEntry(),
     turnTimeoutMs: e.NANOKIMI_TURN_TIMEOUT_SECONDS * 1000,
   });
 }

@@ -1,0 +1,68 @@
+/**
+ * @module Reads the CLI's own event log of a session (`<sessions>/<workspace>/<id>/agents/main/wire.jsonl`,
+ * one JSON record a line). ACP says too little in two places, and the log says it: a failed turn
+ * ends with `stopReason: "end_turn"` and no error (the log has `turn.ended` with the error's code),
+ * and a compaction is invisible (the log has `context.apply_compaction`). The CLI version is pinned
+ * and the real-CLI tests read these records, so a change of format fails a test, not a user.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+
+export type TurnError = { code?: string; message?: string; name?: string; details?: { statusCode?: number } };
+export type TurnEnd = { reason: string; error?: TurnError };
+
+/** The log file of a session, or null while the CLI has not created it. */
+export function findSessionLog(sessionsDir: string, cliSessionId: string): string | null {
+  let workspaces: string[] = [];
+  try { workspaces = fs.readdirSync(sessionsDir); } catch { return null; }
+  for (const ws of workspaces) {
+    const file = path.join(sessionsDir, ws, cliSessionId, 'agents', 'main', 'wire.jsonl');
+    if (fs.existsSync(file)) return file;
+  }
+  return null;
+}
+
+const sizeOf = (file: string | null) => (file ? fs.statSync(file, { throwIfNoEntry: false })?.size ?? 0 : 0);
+
+function readFrom(file: string, offset: number): string {
+  const fd = fs.openSync(file, 'r');
+  try {
+    const size = fs.fstatSync(fd).size;
+    if (size <= offset) return '';
+    const buf = Buffer.alloc(size - offset);
+    fs.readSync(fd, buf, 0, buf.length, offset);
+    return buf.toString('utf8');
+  } finally { fs.closeSync(fd); }
+}
+
+export function countCompactions(sessionsDir: string, cliSessionId: string): number {
+  const file = findSessionLog(sessionsDir, cliSessionId);
+  return file ? readFrom(file, 0).split('"context.apply_compaction"').length - 1 : 0;
+}
+
+/** Marks where the log ends before a turn, so the turn's own records can be read after it. */
+export function markSessionLog(sessionsDir: string, cliSessionId: string): { offset: number } {
+  return { offset: sizeOf(findSessionLog(sessionsDir, cliSessionId)) };
+}
+
+/**
+ * The `turn.ended` record written after `mark`. The CLI appends it just after answering the prompt,
+ * so this waits for it a little; null when it never came (an old or changed CLI).
+ */
+export async function readTurnEnd(sessionsDir: string, cliSessionId: string, mark: { offset: number }, waitMs = 3000): Promise<TurnEnd | null> {
+  const deadline = Date.now() + waitMs;
+  for (;;) {
+    const file = findSessionLog(sessionsDir, cliSessionId);
+    if (file) {
+      const lines = readFrom(file, mark.offset).split('\n').filter((l) => l.includes('"turn.ended"'));
+      for (const line of lines.reverse()) {
+        try {
+          const rec = JSON.parse(line) as { type?: string; reason?: string; error?: TurnError };
+          if (rec.type === 'turn.ended' && typeof rec.reason === 'string') return { reason: rec.reason, error: rec.error };
+        } catch { /* a line still being written */ }
+      }
+    }
+    if (Date.now() > deadline) return null;
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}

@@ -29,7 +29,7 @@ describe('loadConfig', () => {
       containerImage: 'nanokimi-agent:latest',
       containerUser: '1000:1000',
       containerLimits: { memoryMb: 1024, cpus: 1, pids: 256 },
-      containerNetwork: 'bridge',
+      containerNetwork: 'bridge', kimiModel: null,
       mountAllowlist: path.join(os.homedir(), '.config', 'nanokimi', 'mount-allowlist.json'),
       agentTimeoutMs: 1_800_000,
       agentIdleMs: 300_000,
@@ -140,7 +140,12 @@ describe('container settings', () => {
     expect(c).toMatchObject({ containerUser: '1001:1001', containerLimits: { memoryMb: 512, cpus: 1.5, pids: 100 },
       containerNetwork: 'none', mountAllowlist: path.join(os.homedir(), 'allow.json') });
   });
-  it.each([['CONTAINER_USER', 'node'], ['CONTAINER_CPUS', '0'], ['CONTAINER_NETWORK', 'host'], ['CONTAINER_MEMORY_MB', '64']])(
+  it('joins another container\'s network (an egress filter) and takes the model key', () => {
+    const c = loadConfig({ CONTAINER_NETWORK: 'container:nanokimi-egress', KIMI_MODEL: 'kimi-code' }, '/srv/nanokimi');
+    expect(c).toMatchObject({ containerNetwork: 'container:nanokimi-egress', kimiModel: 'kimi-code' });
+  });
+  it.each([['CONTAINER_USER', 'node'], ['CONTAINER_CPUS', '0'], ['CONTAINER_NETWORK', 'host'], ['CONTAINER_NETWORK', 'container:'],
+    ['CONTAINER_MEMORY_MB', '64'], ['KIMI_MODEL', 'two words']])(
     'refuses %s=%s', (key, value) => {
       expect(() => loadConfig({ [key]: value }, '/srv/nanokimi')).toThrow(new RegExp(`^${key}="${value}" is not valid: expected `));
     });

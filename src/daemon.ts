@@ -109,7 +109,7 @@ export async function startDaemon(deps: DaemonDeps): Promise<Daemon> {
   const router = createRouter({ groups, messages, queue, worker, log });
   const processor = createIpcProcessor({
     db: stores.db, groups, outbox, runs, tasks, timeZone: config.timeZone, now: Date.now, register,
-    onReply: (folder, chatJid) => { worker.noteOutput(folder); sender.wake(chatJid); },
+    onReply: (folder, chatJid, finishedTurn) => { worker.noteOutput(folder, finishedTurn); sender.wake(chatJid); },
     onTasksChanged: (folder) => { refreshSnapshots(snapshotDeps, folder); scheduler?.wake(); },
   });
   watcher = startIpcWatcher({ ipcDir: config.ipcDir, folders: () => groups.list().map((g) => g.folder),

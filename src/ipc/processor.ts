@@ -26,7 +26,8 @@ export type IpcProcessorDeps = {
   timeZone: string;
   now: () => number;
   register: (g: NewGroup) => Group;
-  onReply: (folder: string, chatJid: string) => void;
+  /** A reply was stored; `finishedTurn` when it is the answer a turn ends with (it carries answersThrough). */
+  onReply: (folder: string, chatJid: string, finishedTurn: boolean) => void;
   /** Tasks (or groups) of this folder changed: refresh what agents can list, re-arm the scheduler. */
   onTasksChanged: (folder: string) => void;
 };
@@ -64,7 +65,7 @@ export function createIpcProcessor(deps: IpcProcessorDeps): IpcProcessor {
           }
           return fresh;
         })();
-        if (added) deps.onReply(source.folder, action.chatJid);
+        if (added) deps.onReply(source.folder, action.chatJid, action.answersThrough !== undefined);
         return { ok: true };
       }
       case 'schedule': {

@@ -28,10 +28,11 @@ afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
 const say = (id: string, text: string) =>
   stores.messages.insert({ chatJid: 'family@g.us', id, senderId: 'a', senderName: 'Ana', text, sentAt: 1 }, 'family', true);
 
-function worker(agent: AgentRunner, over: { idleMs?: number; timeoutMs?: number } = {}) {
+function worker(agent: AgentRunner, over: { idleMs?: number; timeoutMs?: number; typing?: string[] } = {}) {
   return createGroupWorker({ ...stores, agent, ipcDir: dir, timeZone: 'UTC', maxPromptChars: 10_000,
     idleMs: over.idleMs ?? 60_000, timeoutMs: over.timeoutMs ?? 60_000, drainIpc: async () => undefined,
-    setTyping: () => undefined, beforeRun: () => undefined, notify: () => undefined, log: silentLogger() });
+    setTyping: (jid, on) => over.typing?.push(`${jid} ${on ? 'on' : 'off'}`), beforeRun: () => undefined, notify: () => undefined,
+    log: silentLogger() });
 }
 
 /** An agent the test steers: it records inputs and ends when told, on the close sentinel, or on abort. */
@@ -93,6 +94,25 @@ describe('the group worker', () => {
     w.noteOutput('family'); // a reply arrived: from now on the agent only waits for follow-ups
     expect(await work).toEqual({ ok: true });
     expect(fs.readdirSync(path.join(dir, 'family', 'input'))).toEqual([]); // the sentinel is cleared after the run
+  });
+
+  it('shows typing while a turn runs: on at the start and for a follow-up, off when a turn\'s answer arrives', async () => {
+    const a = steeredAgent();
+    const typing: string[] = [];
+    const w = worker(a.agent, { typing });
+    say('1', 'hi');
+    const work = w.work('family');
+    await until(() => a.requests.length === 1);
+    w.noteOutput('family', false); // a progress message: the turn goes on
+    expect(typing).toEqual(['family@g.us on']);
+    w.noteOutput('family', true); // the answer: the turn is over, the agent only waits now
+    expect(typing).toEqual(['family@g.us on', 'family@g.us off']);
+    say('2', 'and then?');
+    expect(await w.pipe('family')).toBe(true);
+    expect(typing.at(-1)).toBe('family@g.us on');
+    a.finish();
+    await work;
+    expect(typing.at(-1)).toBe('family@g.us off');
   });
 
   it('stops an agent that passes its time limit without output, and the messages stay unanswered', async () => {

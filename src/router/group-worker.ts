@@ -54,7 +54,8 @@ export type GroupWorker = {
   /** Hands new messages to the group's live chat run; false when there is none to take them. */
   pipe(folder: string): Promise<boolean>;
   /** The agent produced output: it is alive, and it now waits for follow-ups. */
-  noteOutput(folder: string): void;
+  /** The agent wrote a reply; `finishedTurn` when its turn is over (the chat stops showing typing). */
+  noteOutput(folder: string, finishedTurn?: boolean): void;
   queueTask(task: Task): void;
   /** Aborts every live run (shutdown). */
   abortAll(): void;
@@ -210,9 +211,11 @@ export function createGroupWorker(deps: GroupWorkerDeps): GroupWorker {
       return true;
     },
 
-    noteOutput(folder) {
+    noteOutput(folder, finishedTurn = false) {
       const run = live.get(folder);
       if (!run || run.closing) return;
+      // Typing shows while a turn runs, not while the agent waits for follow-ups.
+      if (finishedTurn) deps.setTyping(run.chatJid, false);
       armTimers(run);
       run.idleTimer = setTimeout(() => void requestClose(run), deps.idleMs);
       // A task waiting behind this chat run should not wait out the idle time.

@@ -19,6 +19,8 @@ import { createGroupQueue } from './router/group-queue.ts';
 import { createGroupWorker } from './router/group-worker.ts';
 import { createRouter } from './router/router.ts';
 import { startScheduler } from './scheduler/scheduler.ts';
+import { pinnedKimiVersion } from './kimi/pinned-cli.ts';
+import { startTokenCustody } from './kimi/token-custody.ts';
 import { openDb } from './store/db.ts';
 import { createStores, type Stores } from './store/stores.ts';
 
@@ -86,6 +88,12 @@ export async function startDaemon(deps: DaemonDeps): Promise<Daemon> {
   });
 
   let authAlerted = false;
+  const tellMain = (text: string, key: string) => {
+    const main = groups.list().find((g) => g.isMain);
+    if (main) notify(main.folder, main.jid, text, key);
+  };
+  const custody = startTokenCustody({ dataDir: config.dataDir, cliVersion: pinnedKimiVersion(), log,
+    onLoginLost: (message) => { authAlerted = true; tellMain(`${config.assistantName} cannot answer anywhere: ${message}`, `login-lost/${Date.now()}`); } });
   const queue = createGroupQueue({
     maxConcurrent: config.maxConcurrentContainers, maxAttempts: config.agentMaxAttempts,
     work: (folder) => worker.work(folder), log,
@@ -111,6 +119,13 @@ export async function startDaemon(deps: DaemonDeps): Promise<Daemon> {
     db: stores.db, groups, outbox, runs, tasks, timeZone: config.timeZone, now: Date.now, register,
     onReply: (folder, chatJid, finishedTurn) => { worker.noteOutput(folder, finishedTurn); sender.wake(chatJid); },
     onTasksChanged: (folder) => { refreshSnapshots(snapshotDeps, folder); scheduler?.wake(); },
+    secrets: () => custody.secrets(),
+    onWithheld: (folder) => {
+      log.error({ group: folder }, 'A reply carrying the Kimi login token was withheld');
+      tellMain(`A reply from the group "${folder}" was withheld: it contained ${config.assistantName}'s Kimi login token. ` +
+        'Nothing was sent. If you did not ask for it, someone in that group may be trying to extract credentials; ' +
+        `consider logging in again (kimi login, then scripts/setup-oauth-isolation.sh).`, `withheld/${folder}/${Date.now()}`);
+    },
   });
   watcher = startIpcWatcher({ ipcDir: config.ipcDir, folders: () => groups.list().map((g) => g.folder),
     process: processor, log });
@@ -140,6 +155,7 @@ export async function startDaemon(deps: DaemonDeps): Promise<Daemon> {
         log.info('Shutting down');
         scheduler?.stop();
         scheduler = undefined;
+        await custody.stop();
         // The queue first: runs cut short by the abort below are not retried or reported as failures.
         const queueStopped = queue.stop();
         worker.abortAll();

@@ -30,7 +30,13 @@ export type IpcProcessorDeps = {
   onReply: (folder: string, chatJid: string, finishedTurn: boolean) => void;
   /** Tasks (or groups) of this folder changed: refresh what agents can list, re-arm the scheduler. */
   onTasksChanged: (folder: string) => void;
+  /** Credential strings the host holds (the Kimi tokens): a reply that contains one is never sent. */
+  secrets?: () => readonly string[];
+  /** A reply of this group was withheld for carrying a credential: tell the owner. */
+  onWithheld?: (folder: string) => void;
 };
+
+export const WITHHELD_REASON = 'withheld: the reply contains a Kimi login token the host holds, and is never sent to a chat';
 
 function parse(source: IpcSource, content: string): { ok: true; req: IpcRequest } | { ok: false; reason: string } {
   let json: unknown;
@@ -54,6 +60,10 @@ export function createIpcProcessor(deps: IpcProcessorDeps): IpcProcessor {
   async function act(source: Group, action: Action, sourceKey: string): Promise<ProcessResult> {
     switch (action.kind) {
       case 'send': {
+        if (deps.secrets?.().some((secret) => action.text.includes(secret))) {
+          deps.onWithheld?.(source.folder);
+          return { ok: false, reason: WITHHELD_REASON };
+        }
         const run = deps.runs.latestOpen(source.folder);
         const added = deps.db.transaction(() => {
           const fresh = deps.outbox.add({ sourceKey, groupFolder: source.folder, chatJid: action.chatJid,

@@ -8,7 +8,10 @@ import path from 'node:path';
 
 export const KIMI_CODE_PACKAGE = '@moonshot-ai/kimi-code';
 
-export function pinnedKimiVersion(projectRoot: string): string {
+/** The checkout this code runs from: the image is built from its container/ folder. */
+const CODE_ROOT = path.resolve(import.meta.dirname, '../..');
+
+export function pinnedKimiVersion(projectRoot = CODE_ROOT): string {
   const file = path.join(projectRoot, 'container', 'agent-runner', 'package.json');
   const pkg = JSON.parse(fs.readFileSync(file, 'utf8')) as { dependencies?: Record<string, string> };
   const pin = pkg.dependencies?.[KIMI_CODE_PACKAGE];

@@ -21,7 +21,7 @@ it('sends the context again on the first turn after the CLI compacted the sessio
   tree = makeTree();
   world = await startKimiWorld({ rules: [{ match: 'handoff summary', reply: 'Summary: we talked about the weather.' }] });
   world.install(tree.dataDir);
-  for (const [rel, text] of [['global/KIMI.md', 'Global memory: the owner is Camilo.'], ['family/KIMI.md', 'Family memory: the dog is Toby.']]) {
+  for (const [rel, text] of [['global/KIMI.md', 'Global memory: the owner is Camilo.'], ['family/KIMI.md', 'Family memory: the dog is Toby.']] as const) {
     fs.mkdirSync(path.dirname(path.join(tree.groupsDir, rel)), { recursive: true });
     fs.writeFileSync(path.join(tree.groupsDir, rel), text);
   }

@@ -2,6 +2,7 @@
  * The container runner against a real Docker engine: what a group's container can and cannot see
  * and do, limits, timeouts, orphans and concurrency. The probe image stands in for the agent.
  */
+import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import Docker from 'dockerode';
@@ -12,6 +13,8 @@ import { createDockerAgentRunner, instanceId, removeOrphans } from '../../src/ag
 import { createDockerRuntime } from '../../src/agent/docker-runtime.ts';
 import type { Group } from '../../src/domain.ts';
 import { silentLogger } from '../../src/logger.ts';
+import { startTokenCustody } from '../../src/kimi/token-custody.ts';
+import { waitFor } from '../e2e/spawn-daemon.ts';
 import { dockerReady, makeProjectTree, PROBE_IMAGE, TEST_USER, type ProjectTree } from './docker-harness.ts';
 
 const ready = await dockerReady();
@@ -61,6 +64,28 @@ describe.skipIf(!ready)('a group container on a real Docker engine', () => {
     expect(report!['token-refresh']).toBe('ok');
     expect(fs.readFileSync(path.join(tree.dataDir, 'oauth-token/kimi-code.json'), 'utf8')).toContain('refreshed-in-container');
     expect(fs.existsSync(path.join(tree.dataDir, 'oauth-token/kimi-code.lock'))).toBe(true);
+  });
+
+  it('holds no refresh token in any file a container can read once the host keeps the login', async () => {
+    const refresh = `rt-${randomUUID()}`;
+    const access = `at-${randomUUID()}`;
+    fs.writeFileSync(path.join(tree.dataDir, 'oauth-token', 'kimi-code.json'), JSON.stringify({ access_token: access, refresh_token: refresh,
+      expires_at: Math.floor(Date.now() / 1000) + 3600, expires_in: 3600, token_type: 'Bearer' }));
+    const custody = startTokenCustody({ dataDir: tree.dataDir, cliVersion: '2.1.0', log: silentLogger(), onLoginLost: () => undefined });
+    try {
+      const copy = path.join(tree.dataDir, 'oauth-token', 'kimi-code.json');
+      await waitFor('the access-only copy', () => !fs.readFileSync(copy, 'utf8').includes(refresh));
+      for (const g of [group('alpha'), group('main', true)]) {
+        const { result, report } = await probe(g, [`grep:${refresh}`, `grep:${access}`], 'exit', undefined, 1024);
+        expect(result).toEqual({ ok: true });
+        expect(report![`grep:${refresh}`]).toEqual([]);
+        // The access token is there, where the CLI reads it: the search itself works.
+        expect(report![`grep:${access}`]).toEqual(['/home/node/.kimi/credentials/kimi-code.json']);
+      }
+      expect(fs.readFileSync(path.join(tree.dataDir, 'credentials', 'kimi-code.json'), 'utf8')).toContain(refresh);
+    } finally {
+      await custody.stop();
+    }
   });
 
   it('reaches no backup token, .env, database or other group, and a non-main group has no project', async () => {

@@ -86,6 +86,28 @@ describe('IPC from a group directory', () => {
     expect(daemon.proc.exitCode).toBeNull();
   });
 
+  it('withholds a reply that carries the Kimi login token, and tells main', async () => {
+    tree = makeTree();
+    fs.mkdirSync(tree.dataDir, { recursive: true });
+    registerTwoGroups();
+    const token = { access_token: 'at-0123456789abcdef0123', refresh_token: 'rt-fedcba9876543210fedc', expires_at: Date.now() / 1000 + 3600, expires_in: 3600 };
+    fs.mkdirSync(path.join(tree.dataDir, 'oauth-token'), { recursive: true });
+    fs.writeFileSync(path.join(tree.dataDir, 'oauth-token', 'kimi-code.json'), JSON.stringify(token));
+    daemon = await spawnDaemon(tree, 'test/fixtures/daemon-with-file-agent.ts');
+    const alpha = listen('alpha');
+    const main = listen('main');
+    // What a prompt-injected agent would try: read its token file and post it to the chat.
+    drop('alpha', 'messages', '1-leak.json', JSON.stringify({ type: 'message', chatJid: 'local:alpha', text: `here you go: ${token.access_token}` }));
+    drop('alpha', 'messages', '2-fine.json', JSON.stringify({ type: 'message', chatJid: 'local:alpha', text: 'nothing secret' }));
+    await waitFor('the harmless reply', () => alpha.includes('nothing secret'));
+    await waitFor('main told', () => main.some((m) => m.includes('was withheld')));
+    expect(alpha.join('\n')).not.toContain(token.access_token);
+    expect(main.join('\n')).not.toContain(token.access_token);
+    expect(main.find((m) => m.includes('was withheld'))).toContain('A reply from the group "alpha" was withheld');
+    expect(reason('alpha', '1-leak.json')).toMatch(/^withheld: the reply contains a Kimi login token/);
+    expect(daemon.output()).not.toContain(token.access_token);
+  });
+
   it('a reply file dropped into IPC is delivered to the connected terminal', async () => {
     tree = makeTree();
     daemon = await spawnDaemon(tree, 'test/fixtures/daemon-with-file-agent.ts');

@@ -21,7 +21,10 @@ what the daemon creates there later.
 Options:
   --token PATH         token to install (default: data/credentials/kimi-code.json, the backup,
                        which stays where it is). After `kimi login` on the host:
-                       --token ~/.kimi/credentials/kimi-code.json
+                       --token ~/.kimi-code/credentials/kimi-code.json
+                       (~/.kimi/credentials/kimi-code.json for a login of the old Python CLI)
+                       Once the daemon keeps the login (data/credentials/.token-custody exists),
+                       the token is installed as data/credentials/kimi-code.json instead.
   --force              replace an existing data/oauth-token/kimi-code.json
   --rootless           Docker is rootless: grant the container user through ACLs
   --rootful            Docker is rootful: no ACL is needed
@@ -82,12 +85,17 @@ TOKDIR="$ROOT/data/oauth-token"
 TOKEN="$TOKDIR/kimi-code.json"
 LOCK="$TOKDIR/kimi-code.lock"
 BACKUP="$ROOT/data/credentials/kimi-code.json"
+# Once the daemon keeps the login (src/kimi/token-custody.ts), the token with its refresh token
+# lives in data/credentials/kimi-code.json and the daemon alone writes data/oauth-token/ (an access
+# token only). A new login then goes where the daemon reads it, not into the shared directory.
+CUSTODY=0
+if [[ -f $ROOT/data/credentials/.token-custody ]]; then CUSTODY=1; TOKEN=$BACKUP; fi
 # Bind-mounted read-write into agent containers besides the token directory (src/agent/mounts.ts).
 WORKSPACE_ROOTS=("$ROOT/groups" "$ROOT/data/ipc" "$ROOT/data/sessions")
 CONFIG="$ROOT/data/credentials/config.toml"
 rel() { printf '%s' "${1#"$ROOT"/}"; }
 relogin_hint=("get a token with \`kimi login\` on the host, then run:"
-  "scripts/setup-oauth-isolation.sh --token ~/.kimi/credentials/kimi-code.json")
+  "scripts/setup-oauth-isolation.sh --token ~/.kimi-code/credentials/kimi-code.json --force")
 
 # ---- helpers that only look -------------------------------------------------------------------
 
@@ -191,6 +199,15 @@ install_token() {
   chmod 600 "$tmp"
   mv -f -- "$tmp" "$TOKEN"
   exec 9>&- 2>/dev/null || true
+}
+
+# The host's own copy of the login (never mounted): temp file beside it, mode 600, rename.
+install_login() {
+  local tmp
+  tmp=$(mktemp "$TOKEN.XXXXXX.tmp")
+  cat -- "$1" >"$tmp"
+  chmod 600 "$tmp"
+  mv -f -- "$tmp" "$TOKEN"
 }
 
 create_lock() { (umask 077 && : >>"$1"); }
@@ -309,7 +326,8 @@ for uid in "${GRANT_UIDS[@]}"; do
 done
 
 # The host creates the lock now, so that host tools and every container can open it later.
-if [[ -e $LOCK ]]; then already "$(rel "$LOCK") exists"
+if ((CUSTODY)); then say "  the daemon keeps the login in $(rel "$BACKUP") and writes an access token only into $(rel "$TOKDIR")"
+elif [[ -e $LOCK ]]; then already "$(rel "$LOCK") exists"
 else apply "create $(rel "$LOCK") (mode 600)" create_lock "$LOCK"; fi
 
 if [[ -e $TOKEN && $FORCE == 0 ]]; then
@@ -319,12 +337,16 @@ if [[ -e $TOKEN && $FORCE == 0 ]]; then
   fi
 elif [[ -e $TOKEN ]] && cmp -s -- "$src" "$TOKEN" 2>/dev/null; then
   already "$(rel "$TOKEN") is the same as $src"
+elif ((CUSTODY)); then
+  apply "install the login from $src as $(rel "$TOKEN") (temp file, rename; the daemon refreshes it from now on)" install_login "$src"
 else
   apply "install the token from $src as $(rel "$TOKEN") (flock, temp file, rename)" install_token "$src"
 fi
-if [[ -f $BACKUP && $src == "$BACKUP" ]]; then say "  $(rel "$BACKUP") stays as a backup (not mounted)"; fi
+if [[ -f $BACKUP && $src == "$BACKUP" && $CUSTODY == 0 ]]; then say "  $(rel "$BACKUP") stays as a backup (not mounted)"; fi
 
 for f in "$LOCK" "$TOKEN"; do
+  # The host's login is for the daemon alone: no grant for the container user.
+  ((CUSTODY)) && continue
   [[ -e $f ]] || continue
   if [[ $(owner_uid "$f") != "$(id -u)" && $(id -u) != 0 ]]; then
     already "$(rel "$f") belongs to uid $(owner_uid "$f") (written by the agent container)"
@@ -481,8 +503,10 @@ if [[ -e $TOKEN ]]; then
     *) say "  PROBLEM: token: ${verdict#bad }"; PROBLEMS=$((PROBLEMS + 1)) ;;
   esac
 fi
-if [[ -f $BACKUP ]]; then
-  say "  backup $(rel "$BACKUP"): present, untouched, not mounted (it goes stale after the first refresh)"
+if ((CUSTODY)); then
+  say "  the daemon refreshes this login itself; containers see only the access token it copies to $(rel "$TOKDIR")"
+elif [[ -f $BACKUP ]]; then
+  say "  backup $(rel "$BACKUP"): present, untouched, not mounted; the daemon takes the live token into its custody at its next start"
 fi
 say ""
 if ((DRY)); then

@@ -136,7 +136,7 @@ describe('describeToken', () => {
     const lines = describeToken(tokenStatus(file, NOW), file);
     expect(lines).toContain(RELOGIN_FIX);
     expect(RELOGIN_FIX).toContain('kimi login');
-    expect(RELOGIN_FIX).toContain('scripts/setup-oauth-isolation.sh --token ~/.kimi/credentials/kimi-code.json --force');
+    expect(RELOGIN_FIX).toContain('scripts/setup-oauth-isolation.sh --token ~/.kimi-code/credentials/kimi-code.json --force');
   });
 
   it('says how long ago an expired token expired', () => {

@@ -27,7 +27,7 @@ export type TokenStatus =
 
 /** What a person runs to get a fresh token into the directory the containers share. */
 export const RELOGIN_FIX =
-  'Fix: run `kimi login` on the host, then scripts/setup-oauth-isolation.sh --token ~/.kimi/credentials/kimi-code.json --force';
+  'Fix: run `kimi login` on the host, then scripts/setup-oauth-isolation.sh --token ~/.kimi-code/credentials/kimi-code.json --force';
 
 function errorCode(e: unknown): string | undefined {
   return e instanceof Error && 'code' in e && typeof e.code === 'string' ? e.code : undefined;

@@ -229,6 +229,22 @@ describe.skipIf(!hasAcl)('setup-oauth-isolation.sh', () => {
     expect(fs.existsSync(p.backup)).toBe(false);
   });
 
+  it('once the daemon keeps the login, installs a new one where the daemon reads it, never in the shared directory', () => {
+    const p = makeProject();
+    fs.writeFileSync(path.join(p.root, 'data', 'credentials', '.token-custody'), '');
+    fs.mkdirSync(p.tokenDir, { recursive: true });
+    fs.writeFileSync(p.token, JSON.stringify({ access_token: 'access-copy', expires_at: Date.now() / 1000 + 600 }));
+    const login = path.join(tempDir('nanokimi-home-'), 'kimi-code.json');
+    fs.writeFileSync(login, tokenJson(14, 'relogin'));
+    const r = runScript(p, ['--rootless', '--token', login, '--force']);
+    expect(r.status, r.stdout + r.stderr).toBe(0);
+    expect(fs.readFileSync(p.backup, 'utf8')).toBe(fs.readFileSync(login, 'utf8'));
+    expect(fs.statSync(p.backup).mode & 0o777).toBe(0o600);
+    expect(execFileSync('getfacl', ['-p', p.backup], { encoding: 'utf8' })).not.toContain(`user:${CONTAINER_HOST_UID}`);
+    expect(fs.readFileSync(p.token, 'utf8')).not.toContain('refresh-relogin');
+    expect(r.stdout).toContain('the daemon keeps the login in data/credentials/kimi-code.json');
+  });
+
   it('changes nothing on a second run and says each item is already in place', () => {
     const p = makeProject();
     expect(runScript(p, ['--rootless']).status).toBe(0);
@@ -264,7 +280,7 @@ describe.skipIf(!hasAcl)('setup-oauth-isolation.sh', () => {
     expect(r.status).not.toBe(0);
     expect(r.stderr).toContain('no token');
     expect(r.stderr).toContain('kimi login');
-    expect(r.stderr).toContain('--token ~/.kimi/credentials/kimi-code.json');
+    expect(r.stderr).toContain('--token ~/.kimi-code/credentials/kimi-code.json');
     expect(fs.existsSync(p.tokenDir)).toBe(false);
   });
 

@@ -5,7 +5,6 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import dotenv from 'dotenv';
 import { createDockerRuntime } from '../agent/docker-runtime.ts';
-import { hostPaths } from '../agent/mounts.ts';
 import { createSqliteAuthState } from '../channels/whatsapp/auth-store.ts';
 import { baileysSocketFactory } from '../channels/whatsapp/baileys-socket.ts';
 import { login } from '../channels/whatsapp/login.ts';
@@ -14,6 +13,7 @@ import { describeToken, tokenAcl, tokenStatus } from '../kimi/token.ts';
 import { createLogger } from '../logger.ts';
 import { backupDatabase } from '../ops/backup.ts';
 import { pinnedKimiVersion } from '../kimi/pinned-cli.ts';
+import { loginFile } from '../kimi/token-custody.ts';
 import { formatDoctor, runDoctor } from '../ops/doctor.ts';
 import { openDb } from '../store/db.ts';
 import { createStores } from '../store/stores.ts';
@@ -72,7 +72,7 @@ export async function doctor(): Promise<void> {
       envFile: { file: envPath, exists: envText !== undefined, assistantName: envText === undefined ? undefined : dotenv.parse(envText).ASSISTANT_NAME },
       unitFile: fs.existsSync(unitPath) ? fs.readFileSync(unitPath, 'utf8') : null,
       diskFreeBytes: (dir) => fs.promises.statfs(dir).then((s) => s.bavail * s.bsize),
-      tokenFile: path.join(hostPaths(cfg, 'main').tokenDir, 'kimi-code.json'),
+      tokenFile: loginFile(cfg.dataDir),
     });
     const { text, exitCode } = formatDoctor(checks);
     console.log(text);
@@ -85,7 +85,7 @@ export async function doctor(): Promise<void> {
 export async function token(args: string[]): Promise<void> {
   if (args[0] !== 'status') throw new NanoKimiError('usage', 'the token command has one subcommand: `nanokimi token status`');
   const cfg = cliConfig();
-  const file = path.join(hostPaths(cfg, 'main').tokenDir, 'kimi-code.json');
+  const file = loginFile(cfg.dataDir);
   const status = tokenStatus(file);
   for (const line of describeToken(status, file)) console.log(line);
   const acl = status.kind === 'missing' ? null : await tokenAcl(file).catch(() => null);

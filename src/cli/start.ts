@@ -1,15 +1,12 @@
 /** @module `nanokimi start`: the daemon with its production agent step (Docker) and channels (WhatsApp). */
-import path from 'node:path';
 import { createDockerAgentRunner, removeOrphans } from '../agent/docker-runner.ts';
 import { createDockerRuntime, DockerUnavailable } from '../agent/docker-runtime.ts';
-import { hostPaths } from '../agent/mounts.ts';
 import { baileysSocketFactory } from '../channels/whatsapp/baileys-socket.ts';
 import { createWhatsAppChannel, type WhatsAppChannel } from '../channels/whatsapp/channel.ts';
 import type { Config } from '../config.ts';
 import { startDaemon } from '../daemon.ts';
 import { createLogger, type Logger } from '../logger.ts';
 import { startHealthServer } from '../ops/health.ts';
-import { startTokenWatch } from '../ops/token-watch.ts';
 import type { Stores } from '../store/stores.ts';
 import { cliConfig } from './config.ts';
 
@@ -47,13 +44,11 @@ export async function start(): Promise<void> {
     } },
   ] }) : undefined;
   if (health) log.info({ port: health.port }, 'Health endpoint on 127.0.0.1 (/health, /ready)');
-  const tokenWatch = startTokenWatch({ file: path.join(hostPaths(cfg, 'main').tokenDir, 'kimi-code.json'), log });
   const shutdown = (signal: string) => {
     log.info({ signal }, 'Signal received');
     // A second signal, or a shutdown that hangs, must not keep the process alive forever.
     setTimeout(() => process.exit(1), 15_000).unref();
     void health?.stop();
-    tokenWatch.stop();
     void daemon.stop().then(() => process.exit(0));
   };
   process.once('SIGTERM', () => shutdown('SIGTERM'));

@@ -26,6 +26,12 @@ export const LOGIN_FIX = 'run `kimi login` on the host, then scripts/setup-oauth
 
 export type HostToken = TokenFile & { refresh_token: string };
 
+/** The file that holds the login: the host's own once the daemon keeps it, else the shared one of before. */
+export function loginFile(dataDir: string): string {
+  const own = path.join(dataDir, 'credentials', 'kimi-code.json');
+  return fs.existsSync(path.join(dataDir, 'credentials', '.token-custody')) ? own : path.join(dataDir, 'oauth-token', 'kimi-code.json');
+}
+
 /** What the containers get: the access token and nothing that renews it. Pure. */
 export function containerCopy(t: HostToken): Record<string, unknown> {
   return { access_token: t.access_token, token_type: t.token_type ?? 'Bearer', ...(t.scope ? { scope: t.scope } : {}),

@@ -106,9 +106,12 @@ describe('host custody of the login', () => {
     expect(read(hostFile()).refresh_token).toBe(issued.refresh_token);
   });
 
-  it('says what to do when there is no login at all', async () => {
-    start();
-    await until('the alert', () => lost.length > 0);
-    expect(lost[0]).toMatch(/No usable Kimi login at .*credentials\/kimi-code\.json: agents cannot answer\. Fix: run `kimi login`/);
+  it('says in the log what to do when there is no login at all, and leaves telling the chat to the first run that needs it', async () => {
+    const lines: string[] = [];
+    const log = { ...silentLogger(), error: (_o: unknown, m: string) => { lines.push(m); } } as unknown as ReturnType<typeof silentLogger>;
+    custody = startTokenCustody({ dataDir: dataDir(), cliVersion: '2.1.0', log, onLoginLost: (m) => lost.push(m) });
+    await until('the log line', () => lines.length > 0);
+    expect(lines[0]).toMatch(/No usable Kimi login at .*credentials\/kimi-code\.json: agents cannot answer\. Fix: run `kimi login`/);
+    expect(lost).toEqual([]);
   });
 });

@@ -53,7 +53,10 @@ export type CustodyDeps = {
   dataDir: string;
   cliVersion: string;
   log: Logger;
-  /** Told once each time the login is lost (refused by the login service, or missing). */
+  /**
+   * Told once each time the login service refuses the login. A login that is simply missing is only
+   * logged: the first run that needs it tells the chat, so a daemon used without Kimi stays quiet.
+   */
   onLoginLost: (message: string) => void;
   now?: () => number;
   refresh?: (r: { oauthHost: string; refreshToken: string }) => Promise<RefreshOutcome>;
@@ -134,11 +137,11 @@ export function startTokenCustody(deps: CustodyDeps): TokenCustody {
     if (name !== 'kimi-code.json') await fs.promises.rm(path.join(copyDir, 'kimi-code.json'), { force: true });
   }
 
-  /** Said once (log and chat) until a new login arrives; the checks that follow stay quiet. */
-  function lost(message: string): void {
+  /** Said once (in the log, and to the owner when `tell`) until a new login arrives; the checks that follow stay quiet. */
+  function lost(message: string, tell: boolean): void {
     if (lostAnnounced) return;
     deps.log.error({ tokenFile: hostFile }, message);
-    deps.onLoginLost(message);
+    if (tell) deps.onLoginLost(message);
     lostAnnounced = true;
   }
 
@@ -160,7 +163,7 @@ export function startTokenCustody(deps: CustodyDeps): TokenCustody {
     const t = readToken(hostFile);
     if (!t) {
       current = null;
-      lost(`No usable Kimi login at ${hostFile}: agents cannot answer. Fix: ${LOGIN_FIX}`);
+      lost(`No usable Kimi login at ${hostFile}: agents cannot answer. Fix: ${LOGIN_FIX}`, false);
       schedule(60_000); // a new login put there by the setup script is picked up
       return;
     }
@@ -183,7 +186,7 @@ export function startTokenCustody(deps: CustodyDeps): TokenCustody {
     }
     if (outcome.kind === 'unauthorized') {
       refused = t.refresh_token;
-      lost(`The Kimi login was refused when refreshing it (${outcome.detail}): agents cannot answer until you log in again. Fix: ${LOGIN_FIX}`);
+      lost(`The Kimi login was refused when refreshing it (${outcome.detail}): agents cannot answer until you log in again. Fix: ${LOGIN_FIX}`, true);
       schedule(60_000);
       return;
     }

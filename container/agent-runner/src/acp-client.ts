@@ -71,7 +71,8 @@ export function startKimiAcp(opts: AcpOptions): KimiAcp {
   const connection: ClientConnection = app.connect(ndJsonStream(
     Writable.toWeb(child.stdin) as WritableStream<Uint8Array>, Readable.toWeb(child.stdout) as ReadableStream<Uint8Array>));
   const agent = connection.agent;
-  const initialized = agent.request('initialize', { protocolVersion: 1, clientCapabilities: {} });
+  const initialized = agent.request('initialize', { protocolVersion: 1, clientCapabilities: {} })
+    .then((r) => { log('cli-ready', { cli: r.agentInfo?.version }); return r; });
 
   return {
     exited,
@@ -96,6 +97,7 @@ export function startKimiAcp(opts: AcpOptions): KimiAcp {
         id = created.sessionId;
         configOptions = created.configOptions;
       }
+      log('session-ready', { session: id, resumed });
       const current = (configOptions as { id: string; currentValue?: unknown }[] | undefined)?.find((o) => o.id === 'model')?.currentValue;
       if (current !== model) await agent.request('session/set_config_option', { sessionId: id, configId: 'model', value: model });
       return { id, resumed };

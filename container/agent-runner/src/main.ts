@@ -23,6 +23,7 @@ import { runTurn } from './turn.ts';
 /** A safety net only: the host asks the runner to close long before this. */
 const IDLE_EXIT_MS = 60 * 60_000;
 
+log('runner-boot');
 const s = readSettings(process.env);
 const chosen = chooseModel(path.join(s.kimiHome, 'config.toml'), s.model);
 if (!chosen.ok) exitWithFailure({ kind: 'config', message: chosen.message });

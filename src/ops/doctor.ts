@@ -43,7 +43,7 @@ const MiB = 1024 ** 2;
 const GiB = 1024 ** 3;
 const DEFAULT_NAME = envSchema.shape.ASSISTANT_NAME.parse(undefined);
 const UNIT_PATH = '~/.config/systemd/user/nanokimi.service';
-const RELOGIN = 'run `kimi login` on the host, then scripts/setup-oauth-isolation.sh to copy the token into data/oauth-token/';
+const RELOGIN = 'run `kimi login` on the host, then scripts/setup-oauth-isolation.sh --token ~/.kimi-code/credentials/kimi-code.json --force';
 
 const pass = (name: string, detail: string): Check => ({ name, ok: true, detail });
 const fail = (name: string, detail: string, fix: string, severity: 'error' | 'warn' = 'error'): Check =>
@@ -109,9 +109,9 @@ async function oauthToken(d: DoctorDeps, rel: (f: string) => string): Promise<Ch
   const left = t.expiresAt - d.now;
   if (left > 0) return pass(name, `access token valid for another ${ago(left)}`);
   if (!t.hasRefreshToken) return fail(name, `access token expired ${ago(left)} ago and there is no refresh token`, RELOGIN);
-  // Access tokens live about 15 minutes; the CLI refreshes at the start of every run.
-  return fail(name, `access token expired ${ago(left)} ago; the next agent run refreshes it`,
-    `nothing to do unless runs fail with "authorization expired"; then ${RELOGIN}`, 'warn');
+  // Access tokens live about 15 minutes; the running daemon refreshes them halfway (token-custody.ts).
+  return fail(name, `access token expired ${ago(left)} ago; the daemon refreshes it while it runs`,
+    `start the service if it is stopped; if the log says the refresh was refused, ${RELOGIN}`, 'warn');
 }
 
 function whatsapp(d: DoctorDeps): Check[] {

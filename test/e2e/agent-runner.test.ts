@@ -153,6 +153,11 @@ describe('agent failures reach the chat as one useful message', () => {
     expect(replies[0]).toMatch(/the agent did not finish within 3 seconds and was stopped/);
   });
 
+  it('a CLI that cannot start is reported with its exit code and its error', async () => {
+    const { replies } = await failure({}, { env: { NANOKIMI_KIMI_ENTRY: '/nonexistent/main.mjs' }, config: { AGENT_MAX_ATTEMPTS: '1' } });
+    expect(replies[0]).toMatch(/the Kimi CLI exited \(code 1\): Error: Cannot find module '\/nonexistent\/main\.mjs', before its session was open/);
+  });
+
   it('a model missing from config.toml names it and the models that exist, before any turn', async () => {
     const { replies, world } = await failure({}, { env: { KIMI_MODEL: 'kimi-turbo' } });
     expect(replies[0]).toContain('the model "kimi-turbo" (KIMI_MODEL) is not in [models] of config.toml (it has: kimi-code)');

@@ -63,6 +63,13 @@ it('answers every turn of two groups at once across several access-token lifetim
   const refreshes = world.requests.filter((r) => r.path === '/api/oauth/token');
   expect(refreshes.length).toBeGreaterThanOrEqual(3);
   expect(new Set(refreshes.map((r) => r.body.refresh_token)).size).toBe(refreshes.length);
+  // Our tools reach the CLI over MCP, and a group that is not main is not offered main's.
+  const toolsOf = (group: string) => ((world.chats().find((r) => JSON.stringify(r.body.messages).includes(`of ${group}`))!.body.tools ?? []) as
+    { function: { name: string } }[]).map((t) => t.function.name).filter((n) => n.startsWith('mcp__nanokimi__'));
+  expect(toolsOf('main')).toEqual(expect.arrayContaining(['mcp__nanokimi__send_message', 'mcp__nanokimi__register_group', 'mcp__nanokimi__list_available_groups']));
+  expect(toolsOf('family')).toContain('mcp__nanokimi__send_message');
+  expect(toolsOf('family')).not.toContain('mcp__nanokimi__register_group');
+  expect(toolsOf('family')).not.toContain('mcp__nanokimi__list_available_groups');
   // Several different access tokens were used for the model, each only while it was alive (the fake refuses others).
   const bearers = new Set(world.chats().map((r) => r.authorization));
   expect(bearers.size).toBeGreaterThanOrEqual(3);

@@ -29,7 +29,14 @@ export type KimiAcp = {
   close(): Promise<void>;
 };
 
-const STDERR_TAIL = 2000;
+const STDERR_TAIL = 4000;
+
+/** What a dying CLI said that matters: its error line if it printed one, else its last line. */
+export function lastWords(stderr: string): string {
+  const lines = stderr.split('\n').map((l) => l.trim()).filter(Boolean);
+  const error = lines.find((l) => /^(\w*Error|error)\b[:\s]/.test(l));
+  return (error ?? lines.at(-1) ?? '').slice(0, 300);
+}
 
 export function startKimiAcp(opts: AcpOptions): KimiAcp {
   const child = spawn(process.execPath, [opts.kimiEntry, 'acp'], { cwd: opts.cwd, env: opts.env, stdio: ['pipe', 'pipe', 'pipe'] });
@@ -40,8 +47,10 @@ export function startKimiAcp(opts: AcpOptions): KimiAcp {
   });
   const exited = new Promise<string>((resolve) => {
     child.on('error', (err) => resolve(`the Kimi CLI could not be started (${err.message})`));
-    child.on('exit', (code, signal) => resolve(`the Kimi CLI exited (${signal ? `signal ${signal}` : `code ${code}`})` +
-      `${stderrTail.trim() ? `: ${stderrTail.trim().split('\n').slice(-3).join(' | ')}` : ''}`));
+    child.on('exit', (code, signal) => {
+      const said = lastWords(stderrTail);
+      resolve(`the Kimi CLI exited (${signal ? `signal ${signal}` : `code ${code}`})${said ? `: ${said}` : ''}`);
+    });
   });
 
   const sinks = new Map<string, TurnSink>();

@@ -48,8 +48,10 @@ let session: { id: string; resumed: boolean };
 try {
   session = await acp.openSession(known?.cli, mcpServers, model);
 } catch (err) {
+  // A CLI that died on the way says more (its exit and stderr) than the closed connection does.
+  const died = await Promise.race([acp.exited, new Promise<null>((r) => setTimeout(() => r(null), 1000))]);
   await acp.close();
-  exitWithFailure(classifyRpcError(err, model));
+  exitWithFailure(died ? { kind: 'crashed', message: `${died}, before its session was open` } : classifyRpcError(err, model));
 }
 // A session the CLI no longer has starts afresh, and so must its context.
 let entry = known?.cli === session.id ? known : { cli: session.id };

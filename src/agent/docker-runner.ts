@@ -17,6 +17,7 @@ import { DockerUnavailable, ImageMissing, type ContainerExit, type DockerRuntime
 import { modelProblem } from '../kimi/config-toml.ts';
 import { allowlistSchema, checkExtraMount, type Allowlist } from './extra-mounts.ts';
 import { describeMounts, hostPaths, planMounts, secretCandidates, type Mount, type MountPaths } from './mounts.ts';
+import { findProjectHides } from './project-hides.ts';
 
 export type DockerRunnerDeps = {
   runtime: DockerRuntime;
@@ -131,11 +132,23 @@ export function createDockerAgentRunner(deps: DockerRunnerDeps): AgentRunner {
       }
 
       const notes: string[] = [];
-      const projectSecrets = secretCandidates(deps.paths).flatMap((relative) => {
+      const fixed = secretCandidates(deps.paths);
+      const projectSecrets = fixed.flatMap((relative) => {
         const st = fs.lstatSync(path.join(deps.paths.projectRoot, relative), { throwIfNoEntry: false });
         return st ? [{ relative, kind: st.isDirectory() ? 'dir' as const : 'file' as const }] : [];
       });
-      const mounts = planMounts({ folder, isMain: req.group.isMain, paths: deps.paths, projectSecrets,
+      let projectView = true;
+      if (req.group.isMain) {
+        const found = findProjectHides(deps.paths.projectRoot, readAllowlist(deps.mountAllowlist, deps.log).blockedPatterns, fixed);
+        projectSecrets.push(...found.hides);
+        // Fail closed: a view with secrets it could not all cover is not given at all.
+        if (found.truncated) {
+          projectView = false;
+          notes.push('project view withheld: more entries to hide than the limit (move backups, keys and logs out of the checkout)');
+          deps.log.warn({ group: folder }, 'Main gets no project view this run: too many entries to hide');
+        }
+      }
+      const mounts = planMounts({ folder, isMain: req.group.isMain, paths: deps.paths, projectSecrets, projectView,
         extra: extraMounts(req, notes) });
       const limits: Limits = {
         memoryMb: req.group.container.memoryMb ?? deps.limits.memoryMb,

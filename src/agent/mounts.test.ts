@@ -90,6 +90,12 @@ describe('planMounts for the main group', () => {
       { kind: 'bind', source: '/srv/nanokimi', target: '/workspace/project', readonly: true });
   });
 
+  it('gets no project view at all when what must be hidden could not all be found', () => {
+    const without = planMounts({ folder: 'main', isMain: true, paths, projectSecrets: secrets, projectView: false });
+    expect(without.filter((m) => m.target.startsWith('/workspace/project'))).toEqual([]);
+    expect(byTarget(without, '/workspace/group')).toBeDefined();
+  });
+
   it('still gets its own group, ipc and session mounts read-write and config.toml read-only', () => {
     expect(byTarget(mounts, '/workspace/group')).toMatchObject({ source: '/srv/nanokimi/groups/main', readonly: false });
     expect(byTarget(mounts, '/workspace/ipc')).toMatchObject({ source: '/srv/nanokimi/data/ipc/main', readonly: false });

@@ -54,6 +54,8 @@ export function planMounts(input: {
   /** Which candidates from secretCandidates() exist, and as what. */
   projectSecrets: readonly ProjectSecret[];
   extra?: readonly Mount[];
+  /** False when what must be hidden could not all be found: main then gets no project view at all. */
+  projectView?: boolean;
 }): Mount[] {
   const h = hostPaths(input.paths, input.folder);
   const mounts: Mount[] = [
@@ -64,7 +66,7 @@ export function planMounts(input: {
     { kind: 'bind', source: h.tokenDir, target: `${KIMI_HOME}/credentials`, readonly: false },
     { kind: 'bind', source: h.sessions, target: `${KIMI_HOME}/sessions`, readonly: false },
   ];
-  if (input.isMain) {
+  if (input.isMain && input.projectView !== false) {
     mounts.push({ kind: 'bind', source: input.paths.projectRoot, target: '/workspace/project', readonly: true });
     for (const s of input.projectSecrets) {
       const target = path.posix.join('/workspace/project', ...s.relative.split(path.sep));

@@ -108,6 +108,23 @@ describe.skipIf(!ready)('a group container on a real Docker engine', () => {
     expect(report!['write:/workspace/global/KIMI.md']).toBe('written'); // main may edit the shared memory
   });
 
+  it('hides logs, git history, database backups and blocked names from main\'s project view', async () => {
+    for (const [rel, text] of [['.git/config', '[core]'], ['logs/nanokimi.log', 'log line'], ['old/nanokimi-backup.db', 'all chats'],
+      ['keys/.ssh/id_ed25519', 'a private key'], ['src/credentials/token.json', 'a token'], ['notes/plan.md', 'visible']] as const) {
+      fs.mkdirSync(path.dirname(path.join(tree.root, rel)), { recursive: true });
+      fs.writeFileSync(path.join(tree.root, rel), text);
+    }
+    const { report } = await probe(group('main', true), ['ls:/workspace/project/.git', 'ls:/workspace/project/logs',
+      'read:/workspace/project/old/nanokimi-backup.db', 'ls:/workspace/project/keys/.ssh', 'ls:/workspace/project/src/credentials',
+      'read:/workspace/project/notes/plan.md']);
+    expect(report!['ls:/workspace/project/.git']).toEqual([]);
+    expect(report!['ls:/workspace/project/logs']).toEqual([]);
+    expect(report!['read:/workspace/project/old/nanokimi-backup.db']).toBe('');
+    expect(report!['ls:/workspace/project/keys/.ssh']).toEqual([]);
+    expect(report!['ls:/workspace/project/src/credentials']).toEqual([]);
+    expect(report!['read:/workspace/project/notes/plan.md']).toBe('visible');
+  });
+
   it('keeps global read-only for other groups', async () => {
     const { report } = await probe(group('beta'), ['write:/workspace/global/KIMI.md']);
     expect(report!['write:/workspace/global/KIMI.md']).toBe('error:EROFS');

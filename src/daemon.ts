@@ -37,9 +37,13 @@ export type Daemon = { stores: Stores; stop(): Promise<void> };
 /** The shared memory every container mounts; Docker would otherwise create a root-owned empty folder. */
 function ensureGlobalMemory(groupsDir: string): void {
   const file = path.join(groupsDir, 'global', 'KIMI.md');
-  if (fs.existsSync(file)) return;
   fs.mkdirSync(path.dirname(file), { recursive: true });
-  fs.writeFileSync(file, '# Shared memory\n\nWhat every group\'s assistant should know. Only the main group may change it.\n');
+  try {
+    // Main's agent writes global/: 'wx' creates a new file or fails, never writing through a link it left there.
+    fs.writeFileSync(file, '# Shared memory\n\nWhat every group\'s assistant should know. Only the main group may change it.\n', { flag: 'wx' });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+  }
 }
 
 /** The main group exists from the first start, so `nanokimi chat` works before WhatsApp is linked. */

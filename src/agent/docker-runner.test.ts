@@ -377,7 +377,7 @@ describe('docker agent runner: the first input and the container spec', () => {
     await runner(runtime).run(request());
     const mounts = mountsOf(calls.run[0]!);
     const sources = mounts.map((m) => m.Source);
-    expect(mounts).toHaveLength(6);
+    expect(mounts).toHaveLength(11); // the six of the table and the five pinned directories
     expect(sources).not.toContain(root);
     expect(sources).not.toContain(path.join(paths.dataDir, 'credentials'));
     expect(sources).not.toContain(path.join(paths.dataDir, 'credentials', 'kimi-code.json'));

@@ -83,6 +83,11 @@ export function createDockerAgentRunner(deps: DockerRunnerDeps): AgentRunner {
     fs.mkdirSync(h.sessions, { recursive: true, mode: WORKSPACE_DIR_MODE });
     fs.mkdirSync(h.group, { recursive: true });
     ensureIpcDirs(path.dirname(h.ipc), folder);
+    // A mount source is followed by Docker: logs/ must be a real directory, not a link a past agent
+    // left (no container of this group runs now, so nothing swaps it back before the mount).
+    const logs = fs.lstatSync(h.logs, { throwIfNoEntry: false });
+    if (logs && !logs.isDirectory()) fs.renameSync(h.logs, `${h.logs}.moved-aside-${Date.now()}`);
+    fs.mkdirSync(h.logs, { recursive: true });
     return null;
   }
 
@@ -139,7 +144,10 @@ export function createDockerAgentRunner(deps: DockerRunnerDeps): AgentRunner {
       });
       let projectView = true;
       if (req.group.isMain) {
-        const found = findProjectHides(deps.paths.projectRoot, readAllowlist(deps.mountAllowlist, deps.log).blockedPatterns, fixed);
+        // Group folders are written by agents: never walked (a swapped-in link would lead the walk out).
+        const groupsRel = path.relative(deps.paths.projectRoot, deps.paths.groupsDir);
+        const found = findProjectHides(deps.paths.projectRoot, readAllowlist(deps.mountAllowlist, deps.log).blockedPatterns,
+          [...fixed, groupsRel]);
         projectSecrets.push(...found.hides);
         // Fail closed: a view with secrets it could not all cover is not given at all.
         if (found.truncated) {

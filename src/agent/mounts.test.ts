@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { describeMounts, KIMI_HOME, planMounts, secretCandidates, type Mount, type MountPaths } from './mounts.ts';
+import { describeMounts, KIMI_HOME, pinnedDirs, planMounts, secretCandidates, type Mount, type MountPaths } from './mounts.ts';
 
 const paths: MountPaths = { projectRoot: '/srv/nanokimi', groupsDir: '/srv/nanokimi/groups', dataDir: '/srv/nanokimi/data' };
 
@@ -10,9 +10,10 @@ const plan = (folder: string, isMain = false, projectSecrets: { relative: string
 
 describe('planMounts for a non-main group', () => {
   const mounts = plan('family');
+  const pinned = pinnedDirs(paths, 'family');
 
-  it('is exactly the six mounts of the least-privilege table, with their modes', () => {
-    expect(mounts).toHaveLength(6);
+  it('is exactly the six mounts of the least-privilege table, with their modes, plus the pinned directories', () => {
+    expect(mounts).toHaveLength(11);
     expect(new Set(mounts)).toEqual(new Set([
       { kind: 'bind', source: '/srv/nanokimi/groups/family', target: '/workspace/group', readonly: false },
       { kind: 'bind', source: '/srv/nanokimi/groups/global', target: '/workspace/global', readonly: true },
@@ -20,7 +21,18 @@ describe('planMounts for a non-main group', () => {
       { kind: 'bind', source: '/srv/nanokimi/data/oauth-token', target: `${KIMI_HOME}/credentials`, readonly: false },
       { kind: 'bind', source: '/srv/nanokimi/data/sessions/family/.kimi', target: `${KIMI_HOME}/sessions`, readonly: false },
       { kind: 'bind', source: '/srv/nanokimi/data/ipc/family', target: '/workspace/ipc', readonly: false },
+      ...pinned,
     ]));
+  });
+
+  it('pins each directory the host works in below a writable mount, so the agent cannot rename or replace it', () => {
+    expect(pinned).toEqual([
+      { kind: 'bind', source: '/srv/nanokimi/data/ipc/family/messages', target: '/workspace/ipc/messages', readonly: false },
+      { kind: 'bind', source: '/srv/nanokimi/data/ipc/family/tasks', target: '/workspace/ipc/tasks', readonly: false },
+      { kind: 'bind', source: '/srv/nanokimi/data/ipc/family/input', target: '/workspace/ipc/input', readonly: false },
+      { kind: 'bind', source: '/srv/nanokimi/data/ipc/family/errors', target: '/workspace/ipc/errors', readonly: true },
+      { kind: 'bind', source: '/srv/nanokimi/groups/family/logs', target: '/workspace/group/logs', readonly: true },
+    ]);
   });
 
   it.each([
@@ -112,8 +124,8 @@ describe('planMounts for the main group', () => {
     expect(mounts).toContainEqual(mount);
   });
 
-  it('is the six table mounts plus the project plus one per secret', () => {
-    expect(mounts).toHaveLength(6 + 1 + secrets.length);
+  it("is the six table mounts and the five pinned directories plus the project plus one per secret", () => {
+    expect(mounts).toHaveLength(6 + 5 + 1 + secrets.length);
   });
 
   it('never binds the credentials directory or the backup token', () => {
@@ -165,7 +177,7 @@ describe('describeMounts', () => {
 
   it('renders every mount of a plan', () => {
     const lines = describeMounts(plan('family'));
-    expect(lines).toHaveLength(6);
+    expect(lines).toHaveLength(11);
     expect(lines).toContain('/srv/nanokimi/data/credentials/config.toml -> /home/node/.kimi/config.toml (ro)');
     expect(lines).toContain('/srv/nanokimi/groups/family -> /workspace/group (rw)');
     for (const l of lines) expect(l).toMatch(/^\S+ -> \S+ \((ro|rw)\)$/);

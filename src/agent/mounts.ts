@@ -11,6 +11,10 @@
  * | data/sessions/<group>/.kimi/       | /home/node/.kimi/sessions      | rw                |
  * | data/ipc/<group>/                  | /workspace/ipc                 | rw                |
  * | project root (main only)           | /workspace/project             | ro, secrets hidden|
+ *
+ * Below the agent's writable mounts, each directory the host works in is bound again onto itself
+ * (pinnedDirs): a mountpoint cannot be renamed, removed or replaced by a link from inside the
+ * container, so no path component above the file names the host handles is the agent's to change.
  */
 import path from 'node:path';
 
@@ -32,7 +36,22 @@ export function hostPaths(p: MountPaths, folder: string) {
     tokenDir: path.join(p.dataDir, 'oauth-token'),
     sessions: path.join(p.dataDir, 'sessions', folder, '.kimi'),
     ipc: path.join(p.dataDir, 'ipc', folder),
+    logs: path.join(p.groupsDir, folder, 'logs'),
   };
+}
+
+/**
+ * The directories the host reads, writes, renames in or deletes from while a container runs, under
+ * mounts the agent may write: the IPC subdirectories (errors/ read-only: the agent only reads the
+ * host's reasons there) and the run logs (read-only: they are the host's record).
+ */
+export function pinnedDirs(p: MountPaths, folder: string): Mount[] {
+  const h = hostPaths(p, folder);
+  return [
+    ...(['messages', 'tasks', 'input'] as const).map((d) => ({ kind: 'bind' as const, source: path.join(h.ipc, d), target: `/workspace/ipc/${d}`, readonly: false })),
+    { kind: 'bind', source: path.join(h.ipc, 'errors'), target: '/workspace/ipc/errors', readonly: true },
+    { kind: 'bind', source: h.logs, target: '/workspace/group/logs', readonly: true },
+  ];
 }
 
 /** A path inside the project that main's read-only view must not show, as found on disk. */
@@ -65,6 +84,7 @@ export function planMounts(input: {
     { kind: 'bind', source: h.configToml, target: `${KIMI_HOME}/config.toml`, readonly: true },
     { kind: 'bind', source: h.tokenDir, target: `${KIMI_HOME}/credentials`, readonly: false },
     { kind: 'bind', source: h.sessions, target: `${KIMI_HOME}/sessions`, readonly: false },
+    ...pinnedDirs(input.paths, input.folder),
   ];
   if (input.isMain && input.projectView !== false) {
     mounts.push({ kind: 'bind', source: input.paths.projectRoot, target: '/workspace/project', readonly: true });

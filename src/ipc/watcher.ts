@@ -3,6 +3,7 @@
  * a slow rescan in case an event is missed) and hands each finished file to a processor. Files the
  * processor refuses are moved to `errors/` with a `.reason` file; the watcher itself never stops.
  */
+import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
@@ -46,9 +47,11 @@ export function startIpcWatcher(deps: IpcWatcherDeps): IpcWatcher {
     const reasonFile = path.join(errors, `${name}.reason`);
     await fsp.rm(reasonFile, { force: true });
     await fsp.writeFile(reasonFile, `${reason}\n`, { flag: 'wx' });
-    await fsp.rename(path.join(dir, name), path.join(errors, name)).catch(async () => {
-      await fsp.rm(path.join(dir, name), { force: true, recursive: true });
-    });
+    // Never a recursive delete of what the agent made: a tree it controls could be swapped for a link
+    // mid-way. If the name is taken in errors/, the entry goes there under a fresh name instead.
+    await fsp.rename(path.join(dir, name), path.join(errors, name))
+      .catch(() => fsp.rename(path.join(dir, name), path.join(errors, `${name}.${randomUUID()}`)))
+      .catch((err: unknown) => deps.log.error({ group: folder, file: name, err: String(err) }, 'A refused IPC entry could not be moved to errors/; left in place'));
   }
 
   async function handle(folder: string, source: IpcSource, dir: string, name: string): Promise<void> {

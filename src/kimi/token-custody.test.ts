@@ -106,6 +106,25 @@ describe('host custody of the login', () => {
     expect(read(hostFile()).refresh_token).toBe(issued.refresh_token);
   });
 
+  it('never writes through what an agent planted in the shared directory: a link or a directory at the name', async () => {
+    world.install(dataDir(), { ttl: 2 });
+    world.setScenario({ oauth: { accessTtl: 2 } });
+    const outside = path.join(root, 'outside.txt');
+    fs.writeFileSync(outside, 'host file');
+    start();
+    await until('custody', () => fs.existsSync(copyFile()) && !('refresh_token' in read(copyFile())));
+    fs.rmSync(copyFile());
+    fs.symlinkSync(outside, copyFile());
+    await until('the link replaced by a copy', () => !fs.lstatSync(copyFile()).isSymbolicLink(), 10_000);
+    expect(fs.readFileSync(outside, 'utf8')).toBe('host file');
+    fs.rmSync(copyFile());
+    fs.mkdirSync(copyFile());
+    fs.writeFileSync(path.join(copyFile(), 'inside'), 'agent junk');
+    await until('the directory moved aside', () => fs.lstatSync(copyFile()).isFile(), 10_000);
+    expect(read(copyFile()).access_token).toMatch(/^at-/);
+    expect(fs.readdirSync(path.join(dataDir(), 'oauth-token')).some((n) => n.endsWith('.moved-aside'))).toBe(true);
+  });
+
   it('says in the log what to do when there is no login at all, and leaves telling the chat to the first run that needs it', async () => {
     const lines: string[] = [];
     const log = { ...silentLogger(), error: (_o: unknown, m: string) => { lines.push(m); } } as unknown as ReturnType<typeof silentLogger>;

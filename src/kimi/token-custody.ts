@@ -13,7 +13,6 @@ import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import TOML from '@iarna/toml';
-import { writeFileAtomic } from '../ipc/atomic-write.ts';
 import type { Logger } from '../logger.ts';
 import { endpointsOf, tokenFileName, type KimiEndpoints } from './endpoints.ts';
 import { refreshKimiToken, type IssuedToken, type RefreshOutcome } from './oauth-refresh.ts';
@@ -80,6 +79,30 @@ function readToken(file: string): HostToken | null {
   } catch { return null; } finally { fs.closeSync(fd); }
 }
 
+/**
+ * Every container can write data/oauth-token/, so the names in it are the agents' to play with: the
+ * temp file gets a name no agent can guess and is created afresh (never through a link), and
+ * whatever sits at the final name (a link, a directory, a FIFO) is moved aside, not followed or
+ * emptied, before the new copy is renamed in. Renames never follow links.
+ */
+function writeIntoShared(dir: string, name: string, text: string): void {
+  const tmp = path.join(dir, `.${name}.${randomUUID()}.tmp`);
+  const { O_WRONLY, O_CREAT, O_EXCL, O_NOFOLLOW } = fs.constants;
+  // Readable by the container's user, which may not own it (rootless Docker); data/ (0700) guards it on the host.
+  const fd = fs.openSync(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, 0o644);
+  try { fs.writeFileSync(fd, text); fs.fsyncSync(fd); } finally { fs.closeSync(fd); }
+  const final = path.join(dir, name);
+  const st = fs.lstatSync(final, { throwIfNoEntry: false });
+  if (st?.isDirectory()) fs.renameSync(final, path.join(dir, `.${name}.${randomUUID()}.moved-aside`));
+  fs.renameSync(tmp, final);
+}
+
+/** Removes a file or link by that name; anything else an agent put there is left alone. */
+function removeEntry(dir: string, name: string): void {
+  const st = fs.lstatSync(path.join(dir, name), { throwIfNoEntry: false });
+  if (st && !st.isDirectory()) fs.unlinkSync(path.join(dir, name));
+}
+
 function writePrivate(file: string, text: string): void {
   const tmp = `${file}.${process.pid}.tmp`;
   fs.writeFileSync(tmp, text, { mode: 0o600 });
@@ -132,9 +155,9 @@ export function startTokenCustody(deps: CustodyDeps): TokenCustody {
     current = t;
     fs.mkdirSync(copyDir, { recursive: true });
     const name = tokenFileName(endpoints());
-    await writeFileAtomic(copyDir, name, JSON.stringify(containerCopy(t)));
+    writeIntoShared(copyDir, name, JSON.stringify(containerCopy(t)));
     // A refresh token left in the shared directory by the pre-custody layout must not stay readable.
-    if (name !== 'kimi-code.json') await fs.promises.rm(path.join(copyDir, 'kimi-code.json'), { force: true });
+    if (name !== 'kimi-code.json') removeEntry(copyDir, 'kimi-code.json');
   }
 
   /** Said once (in the log, and to the owner when `tell`) until a new login arrives; the checks that follow stay quiet. */

@@ -63,6 +63,16 @@ export async function readTurnEnd(sessionsDir: string, cliSessionId: string, mar
       }
     }
     if (Date.now() > deadline) return null;
-    await new Promise((r) => setTimeout(r, 25));
+    await changeOf(file, 50);
   }
+}
+
+/** Resolves when `file` changes (inotify), or after `ms` at the latest (also when it does not exist yet). */
+function changeOf(file: string | null, ms: number): Promise<void> {
+  return new Promise((resolve) => {
+    let watcher: fs.FSWatcher | undefined;
+    const done = () => { watcher?.close(); clearTimeout(timer); resolve(); };
+    const timer = setTimeout(done, ms);
+    try { if (file) watcher = fs.watch(file, done); } catch { /* the timer covers it */ }
+  });
 }

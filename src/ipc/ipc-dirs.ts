@@ -4,6 +4,7 @@
  * read (and quarantine into reach) files that are not its own. Every host access goes through here.
  */
 import fs from 'node:fs';
+import fsp from 'node:fs/promises';
 import path from 'node:path';
 import { ipcDirNames } from './protocol.ts';
 
@@ -27,4 +28,27 @@ export function ipcSubdir(ipcDir: string, folder: string, sub: IpcSubdir): strin
 export function ensureIpcDirs(ipcDir: string, folder: string): string {
   for (const d of ipcDirNames) ipcSubdir(ipcDir, folder, d);
   return path.join(ipcDir, folder);
+}
+
+/**
+ * Reads a file the agent may have planted: never through a link (O_NOFOLLOW), never blocking on a
+ * FIFO (O_NONBLOCK), only a regular file of at most `maxBytes`. Null for anything else.
+ */
+export async function readAgentFile(file: string, maxBytes: number): Promise<string | null> {
+  let handle: fsp.FileHandle | undefined;
+  try {
+    handle = await fsp.open(file, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW | fs.constants.O_NONBLOCK);
+    const st = await handle.stat();
+    return st.isFile() && st.size <= maxBytes ? await handle.readFile('utf8') : null;
+  } catch {
+    return null;
+  } finally {
+    await handle?.close();
+  }
+}
+
+/** Removes a file or link the agent may have planted; a directory there is left alone. */
+export async function removeAgentEntry(file: string): Promise<void> {
+  const st = await fsp.lstat(file).catch(() => null);
+  if (st && !st.isDirectory()) await fsp.unlink(file).catch(() => undefined);
 }

@@ -2,6 +2,7 @@
  * One group's runs with a controllable agent: follow-ups go to the live run, an idle agent is asked
  * to close, a silent one is stopped at the time limit, and sessions are kept only when they should be.
  */
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -113,6 +114,28 @@ describe('the group worker', () => {
     a.finish();
     await work;
     expect(typing.at(-1)).toBe('family@g.us off');
+  });
+
+  it('treats what the agent left in input/ as hostile: no link followed, no FIFO waited on, no directory removed', async () => {
+    const outside = path.join(dir, 'outside.json');
+    fs.writeFileSync(outside, JSON.stringify({ type: 'messages', text: 'x', fromSeq: 1, toSeq: 1 }));
+    const agent: AgentRunner = {
+      async run(req) {
+        const input = path.join(req.ipcDir, 'input');
+        for (const n of fs.readdirSync(input)) fs.rmSync(path.join(input, n)); // it took its input
+        fs.symlinkSync(outside, path.join(input, 'a-link.json'));
+        execFileSync('mkfifo', [path.join(input, 'b-fifo.json')]);
+        fs.mkdirSync(path.join(input, 'c-dir.json'));
+        return { ok: true };
+      },
+    };
+    say('1', 'hi');
+    expect(await worker(agent).work('family')).toEqual({ ok: true });
+    // Had the link been read, its fromSeq 1 would have held the cursor back and "hi" would be answered again.
+    expect(stores.groups.cursor('family')).toBeGreaterThan(0);
+    expect(fs.readFileSync(outside, 'utf8')).toContain('"messages"');
+    expect(fs.existsSync(path.join(dir, 'family', 'input', 'a-link.json'))).toBe(false);
+    expect(fs.statSync(path.join(dir, 'family', 'input', 'c-dir.json')).isDirectory()).toBe(true);
   });
 
   it('stops an agent that passes its time limit without output, and the messages stay unanswered', async () => {

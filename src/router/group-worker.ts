@@ -14,8 +14,8 @@ import type { createMessageStore } from '../store/messages.ts';
 import type { createRunStore } from '../store/runs.ts';
 import type { createTaskStore, Task } from '../store/tasks.ts';
 import { writeJsonAtomic, writeFileAtomic, uniqueFileName } from '../ipc/atomic-write.ts';
-import { ipcSubdir } from '../ipc/ipc-dirs.ts';
-import { CLOSE_SENTINEL, inputFileSchema, type InputFile } from '../ipc/protocol.ts';
+import { ipcSubdir, readAgentFile, removeAgentEntry } from '../ipc/ipc-dirs.ts';
+import { CLOSE_SENTINEL, inputFileSchema, MAX_IPC_FILE_BYTES, type InputFile } from '../ipc/protocol.ts';
 import { formatPrompt } from './prompt.ts';
 import type { WorkResult } from './group-queue.ts';
 
@@ -69,8 +69,11 @@ export function createGroupWorker(deps: GroupWorkerDeps): GroupWorker {
   async function pendingInputs(folder: string): Promise<{ name: string; fromSeq: number | null }[]> {
     const names = await fsp.readdir(inputDir(folder)).catch(() => [] as string[]);
     return Promise.all(names.filter((n) => n.endsWith('.json') && !n.startsWith('.')).map(async (name) => {
-      const raw = await fsp.readFile(path.join(inputDir(folder), name), 'utf8').catch(() => '');
-      const parsed = inputFileSchema.safeParse(JSON.parse(raw || 'null'));
+      // input/ is the agent's to write too: read only regular files, through no link.
+      const raw = await readAgentFile(path.join(inputDir(folder), name), MAX_IPC_FILE_BYTES);
+      let json: unknown = null;
+      try { json = JSON.parse(raw ?? 'null'); } catch { /* not one of ours */ }
+      const parsed = inputFileSchema.safeParse(json);
       return { name, fromSeq: parsed.success && parsed.data.type === 'messages' ? parsed.data.fromSeq : null };
     }));
   }
@@ -128,8 +131,8 @@ export function createGroupWorker(deps: GroupWorkerDeps): GroupWorker {
   /** Clears input/ after a run; returns the oldest message seq the agent never picked up. */
   async function collectLeftovers(folder: string): Promise<number | null> {
     const left = await pendingInputs(folder);
-    await fsp.rm(path.join(inputDir(folder), CLOSE_SENTINEL), { force: true });
-    await Promise.all(left.map((f) => fsp.rm(path.join(inputDir(folder), f.name), { force: true })));
+    await removeAgentEntry(path.join(inputDir(folder), CLOSE_SENTINEL));
+    await Promise.all(left.map((f) => removeAgentEntry(path.join(inputDir(folder), f.name))));
     const seqs = left.map((f) => f.fromSeq).filter((s): s is number => s !== null);
     return seqs.length ? Math.min(...seqs) : null;
   }

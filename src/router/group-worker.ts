@@ -84,7 +84,11 @@ export function createGroupWorker(deps: GroupWorkerDeps): GroupWorker {
     clearTimeout(run.idleTimer);
     // An agent that ignores the request is stopped, so a stuck container cannot hold the group.
     run.idleTimer = setTimeout(() => run.abort.abort(new Error('did not close')), CLOSE_GRACE_MS);
-    await writeFileAtomic(inputDir(run.group.folder), CLOSE_SENTINEL, '');
+    // The agent can block the sentinel's name (a directory planted there): then it is stopped now.
+    await writeFileAtomic(inputDir(run.group.folder), CLOSE_SENTINEL, '').catch((err: unknown) => {
+      deps.log.warn({ group: run.group.folder, err: String(err) }, 'Could not ask the agent to close; stopping it');
+      run.abort.abort(new Error('close request failed'));
+    });
   }
 
   function armTimers(run: LiveRun): void {

@@ -101,6 +101,16 @@ describe('group queue', () => {
     expect(gaveUp).toEqual([]);
   });
 
+  it('waits at least the rate-limit minimum after the provider said "rate limited"', async () => {
+    start({ backoffBaseMs: 100, rateLimitMinMs: 5_000 });
+    queue.notify('family');
+    await finish(0, fail({ kind: 'rate-limited', message: 'Slow down.', retryable: true }));
+    await vi.advanceTimersByTimeAsync(4_999);
+    expect(started()).toEqual(['family']);
+    await vi.advanceTimersByTimeAsync(2);
+    expect(started()).toEqual(['family', 'family']);
+  });
+
   it('waits longer before each further retry', async () => {
     start({ backoffBaseMs: 100, maxAttempts: 5 });
     queue.notify('family');

@@ -35,8 +35,12 @@ export function registerGroup(
   const dir = groupPath(deps.groupsDir, g.folder);
   fs.mkdirSync(dir, { recursive: true });
   const kimiMd = path.join(dir, 'KIMI.md');
-  // A folder restored from a backup keeps its memory.
-  if (!fs.existsSync(kimiMd)) fs.writeFileSync(kimiMd, kimiTemplate(g.name, deps.assistantName));
+  // A folder restored from a backup keeps its memory; 'wx' never writes through a link found there.
+  try {
+    fs.writeFileSync(kimiMd, kimiTemplate(g.name, deps.assistantName), { flag: 'wx' });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+  }
 
   const group: Group = {
     folder: g.folder, jid: g.jid, name: g.name, trigger: `@${deps.assistantName}`,

@@ -20,9 +20,10 @@ Commands:
   groups                        list registered groups and the group chats seen so far
   groups register --name NAME --folder FOLDER [--jid JID] [--no-trigger]
                                 register a chat as a group (by its name, or its JID)
-  groups set FOLDER [--jid JID] [--memory-mb N] [--cpus N] [--pids N] [--network bridge|none]
-             [--mount HOST_PATH:NAME[:rw]]... [--clear-mounts]
-                                a group's container limits and extra mounts (checked against MOUNT_ALLOWLIST)
+  groups set FOLDER [--jid JID] [--senders anyone|NUMBER,ID...] [--memory-mb N] [--cpus N] [--pids N]
+             [--network bridge|none] [--mount HOST_PATH:NAME[:rw]]... [--clear-mounts]
+                                who may wake the assistant there, a group's container limits and
+                                extra mounts (checked against MOUNT_ALLOWLIST)
   tasks                         list scheduled tasks
   token status                  the Kimi token's expiry, file, mode and ACLs (never the token)
   doctor                        check everything the service needs, with a fix for each problem

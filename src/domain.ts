@@ -6,6 +6,8 @@ export type InboundMessage = {
   /** The channel's own id for the message; (chatJid, id) is unique and used to drop duplicates. */
   id: string;
   senderId: string;
+  /** The sender's other identity, when the channel knows one (WhatsApp: the phone JID of a LID sender). */
+  senderAltId?: string;
   senderName: string;
   text: string;
   /** Milliseconds since the epoch, as the channel reports it. */
@@ -49,6 +51,8 @@ export type Group = {
   requiresTrigger: boolean;
   isMain: boolean;
   container: ContainerSettings;
+  /** Who may wake the assistant here (sender ids or phone numbers); absent: anyone in the chat. */
+  allowedSenders?: readonly string[];
   createdAt: number;
 };
 

@@ -15,11 +15,11 @@ function chatByName(stores: Stores, name: string): string {
     : `${matches.length} group chats are called "${name}"; pass --jid to say which (${matches.map((m) => m.jid).join(', ')})`);
 }
 
-/** `groups set FOLDER [--jid JID] [--memory-mb N] [--cpus N] [--pids N] [--network bridge|none] [--mount HOST:NAME[:rw]]… [--clear-mounts]` */
+/** `groups set FOLDER [--jid JID] [--senders anyone|ID,ID…] [--memory-mb N] [--cpus N] [--pids N] [--network bridge|none] [--mount HOST:NAME[:rw]]… [--clear-mounts]` */
 function setGroupContainer(stores: Stores, args: string[]): void {
   const { values, positionals } = parseArgs({ args, allowPositionals: true, options: {
     'memory-mb': { type: 'string' }, cpus: { type: 'string' }, pids: { type: 'string' }, network: { type: 'string' },
-    mount: { type: 'string', multiple: true }, 'clear-mounts': { type: 'boolean' }, jid: { type: 'string' } } });
+    mount: { type: 'string', multiple: true }, 'clear-mounts': { type: 'boolean' }, jid: { type: 'string' }, senders: { type: 'string' } } });
   const folder = positionals[0];
   const group = folder ? stores.groups.get(folder) : undefined;
   if (!group) throw new NanoKimiError('usage', `no registered group has the folder "${folder ?? ''}"`, 'run `nanokimi groups` to see them');
@@ -54,6 +54,15 @@ function setGroupContainer(stores: Stores, args: string[]): void {
     stores.groups.setJid(group.folder, values.jid);
     console.log(`${group.folder} now answers in ${values.jid}.`);
   }
+  if (values.senders !== undefined) {
+    const list = values.senders.trim() === 'anyone' ? null : values.senders.split(',').map((x) => x.trim()).filter(Boolean);
+    if (list && list.some((x) => !/^\+?\d{5,20}$|^[\w.:-]+@[\w.]+$/.test(x))) {
+      throw new NanoKimiError('usage', `--senders ${values.senders} is not valid: expected anyone, or phone numbers and sender ids separated by commas (e.g. +34600111222,187222456274981@lid)`);
+    }
+    stores.groups.setAllowedSenders(group.folder, list);
+    console.log(list ? `In ${group.folder} only ${list.join(', ')} may wake the assistant; everyone's messages still reach it as context.`
+      : `In ${group.folder} anyone may wake the assistant.`);
+  }
   stores.groups.setContainer(group.folder, next);
   console.log(`Container settings of ${group.folder}: ${JSON.stringify(next)}`);
   if (mounts.length) console.log('Extra mounts are used only if the mount allowlist permits them (MOUNT_ALLOWLIST; see docs/SECURITY.md).');
@@ -85,7 +94,8 @@ export function groups(args: string[]): void {
     if (args[0] === 'set') { setGroupContainer(stores, args.slice(1)); return; }
     console.log('Registered groups:');
     for (const g of stores.groups.list()) {
-      console.log(`  ${g.folder.padEnd(20)} ${g.jid.padEnd(32)} ${g.name}${g.isMain ? ' (main)' : ''}`);
+      const who = g.allowedSenders ? `  woken only by ${g.allowedSenders.join(', ') || 'nobody'}` : '';
+      console.log(`  ${g.folder.padEnd(20)} ${g.jid.padEnd(32)} ${g.name}${g.isMain ? ' (main)' : ''}${who}`);
     }
     const unregistered = stores.groups.groupChats().filter((c) => !c.folder);
     if (unregistered.length) {

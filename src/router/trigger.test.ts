@@ -70,3 +70,29 @@ describe('shouldTrigger', () => {
     expect(shouldTrigger(msg('@Kai hi'), nova)).toBe(false);
   });
 });
+
+describe('who may wake the assistant', () => {
+  const owner = { senderId: '187222456274981@lid', senderAltId: '15557654321@s.whatsapp.net' };
+  const stranger = { senderId: '199999999999999@lid', senderAltId: '15550009999@s.whatsapp.net' };
+
+  it.each([
+    ['anyone, when the group lists nobody', undefined, stranger, true],
+    ['a listed phone number, matched against the sender\'s phone JID', ['+15557654321'], owner, true],
+    ['a listed LID', ['187222456274981@lid'], owner, true],
+    ['a listed phone JID', ['15557654321@s.whatsapp.net'], owner, true],
+    ['nobody else', ['15557654321'], stranger, false],
+    ['nobody at all with an empty list', [], owner, false],
+  ] as const)('%s', (_what, allowedSenders, sender, wakes) => {
+    const g = group(allowedSenders ? { allowedSenders } : {});
+    expect(shouldTrigger(msg('@Kai what is on today?', sender), g)).toBe(wakes);
+    // A native mention or a reply to the assistant does not get round the list either.
+    expect(shouldTrigger(msg('hi', { ...sender, mentionsAssistant: true }), g)).toBe(wakes);
+  });
+
+  it('applies in a group that needs no trigger word, and never to the local terminal', () => {
+    const g = group({ requiresTrigger: false, allowedSenders: ['15557654321'] });
+    expect(shouldTrigger(msg('anything', stranger), g)).toBe(false);
+    expect(shouldTrigger(msg('anything', owner), g)).toBe(true);
+    expect(shouldTrigger(msg('anything', { ...stranger, chatJid: 'local:family' }), g)).toBe(true);
+  });
+});

@@ -10,9 +10,26 @@ export function mentionsTrigger(text: string, trigger: string): boolean {
   return word.test(text);
 }
 
+/**
+ * Whether this sender may wake the assistant in the group: anyone, unless the group lists its
+ * senders. An entry is a sender id (a LID or a phone JID) or a phone number (digits, with or
+ * without "+"), matched against both identities WhatsApp gives a sender.
+ */
+export function senderMayWake(msg: InboundMessage, group: Group): boolean {
+  if (!group.allowedSenders) return true;
+  const ids = [msg.senderId, msg.senderAltId].filter((x): x is string => !!x);
+  const user = (jid: string) => jid.split('@')[0]!.split(':')[0]!;
+  return group.allowedSenders.some((entry) => {
+    const e = entry.trim().replace(/^\+/, '');
+    return ids.some((id) => id === e || (/^\d+$/.test(e) && user(id) === e));
+  });
+}
+
 export function shouldTrigger(msg: InboundMessage, group: Group): boolean {
   // Someone at the terminal (`nanokimi chat`) is always talking to the assistant.
   if (msg.chatJid.startsWith(LOCAL_JID_PREFIX)) return true;
+  // Others' messages still reach the agent as the conversation; they just do not wake it.
+  if (!senderMayWake(msg, group)) return false;
   if (group.isMain || !group.requiresTrigger) return true;
   if (msg.mentionsAssistant || msg.repliesToAssistant) return true;
   return mentionsTrigger(msg.text, group.trigger);

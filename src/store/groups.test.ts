@@ -20,6 +20,15 @@ describe('group store', () => {
     expect(groups.get('missing')).toBeUndefined();
   });
 
+  it('keeps who may wake the assistant, and forgets the list again for anyone', () => {
+    groups.insert(group());
+    expect(groups.get('family')!.allowedSenders).toBeUndefined();
+    groups.setAllowedSenders('family', ['+34600111222', '187222456274981@lid']);
+    expect(groups.get('family')!.allowedSenders).toEqual(['+34600111222', '187222456274981@lid']);
+    groups.setAllowedSenders('family', null);
+    expect(groups.get('family')!.allowedSenders).toBeUndefined();
+  });
+
   it('lists the main group first', () => {
     groups.insert(group({ folder: 'alpha', jid: 'a@g.us' }));
     groups.insert(group({ folder: 'main', jid: 'm@s.whatsapp.net', isMain: true }));

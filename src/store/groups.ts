@@ -4,12 +4,13 @@ import type { ContainerSettings, Group } from '../domain.ts';
 
 type Row = {
   folder: string; jid: string; name: string; trigger: string; requires_trigger: number; is_main: number;
-  container_config: string; created_at: number;
+  container_config: string; allowed_senders: string | null; created_at: number;
 };
 
 const toGroup = (r: Row): Group => ({
   folder: r.folder, jid: r.jid, name: r.name, trigger: r.trigger, requiresTrigger: r.requires_trigger === 1,
   isMain: r.is_main === 1, container: JSON.parse(r.container_config) as ContainerSettings, createdAt: r.created_at,
+  ...(r.allowed_senders ? { allowedSenders: JSON.parse(r.allowed_senders) as string[] } : {}),
 });
 
 export function createGroupStore(db: Db) {
@@ -21,6 +22,7 @@ export function createGroupStore(db: Db) {
     VALUES (@folder, @jid, @name, @trigger, @requiresTrigger, @isMain, @container, @createdAt)`);
   const setJid = db.prepare('UPDATE groups SET jid = ? WHERE folder = ?');
   const setContainer = db.prepare('UPDATE groups SET container_config = ? WHERE folder = ?');
+  const setSenders = db.prepare('UPDATE groups SET allowed_senders = ? WHERE folder = ?');
   const upsertChat = db.prepare(`INSERT INTO chats (jid, name, is_group) VALUES (?, ?, 1)
     ON CONFLICT (jid) DO UPDATE SET name = excluded.name, is_group = 1`);
   const cursor = db.prepare('SELECT seq FROM cursors WHERE group_folder = ?');
@@ -44,6 +46,10 @@ export function createGroupStore(db: Db) {
     setJid: (folder: string, jid: string) => { setJid.run(jid, folder); },
     /** Replaces the group's container overrides (limits, network, extra mounts). */
     setContainer: (folder: string, settings: ContainerSettings) => { setContainer.run(JSON.stringify(settings), folder); },
+    /** Who may wake the assistant in the group; null: anyone. */
+    setAllowedSenders: (folder: string, senders: readonly string[] | null) => {
+      setSenders.run(senders ? JSON.stringify(senders) : null, folder);
+    },
     /** A group chat a channel reported, registered or not, with its current name. */
     recordGroupChat: (jid: string, name: string) => { upsertChat.run(jid, name); },
     cursor: (folder: string) => (cursor.get(folder) as { seq: number } | undefined)?.seq ?? 0,

@@ -141,4 +141,12 @@ export const migrations: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 3,
+    name: 'group-senders',
+    sql: `
+      -- Who may wake the assistant in a group: a JSON array of sender ids or phone numbers; NULL is anyone.
+      ALTER TABLE groups ADD COLUMN allowed_senders TEXT;
+    `,
+  },
 ];

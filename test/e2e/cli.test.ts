@@ -74,4 +74,10 @@ it('groups set stores a group\'s container limits and extra mounts, and refuses 
   expect(cli('groups').stdout).toMatch(/family\s+999@g\.us/);
   expect(cli('groups', 'set', 'family', '--cpus', 'lots').stderr).toContain('--cpus lots is not valid: expected a number from 0.1 to 64');
   expect(cli('groups', 'set', 'nobody').stderr).toContain('no registered group has the folder "nobody"');
+  expect(cli('groups', 'set', 'family', '--senders', '+34600111222,187222456274981@lid').stdout)
+    .toContain('In family only +34600111222, 187222456274981@lid may wake the assistant');
+  expect(cli('groups').stdout).toContain('woken only by +34600111222, 187222456274981@lid');
+  expect(cli('groups', 'set', 'family', '--senders', 'my friend').stderr).toContain('--senders my friend is not valid');
+  expect(cli('groups', 'set', 'family', '--senders', 'anyone').stdout).toContain('In family anyone may wake the assistant.');
+  expect(cli('groups').stdout).not.toContain('woken only by');
 });

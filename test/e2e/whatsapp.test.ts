@@ -93,6 +93,19 @@ describe('inbound WhatsApp messages through the router', () => {
     expect(sock.sent).toEqual([]);
   });
 
+  it('in a group that lists who may wake it, only they do; the others\' words still reach the agent', async () => {
+    const { sock } = await start();
+    // As `nanokimi groups set family --senders +15559876543` leaves it: Bob may, Alice may not.
+    daemon!.stores.groups.setAllowedSenders('family', ['+15559876543']);
+    await deliverAndSettle(sock, [fx.lidMention, fx.typedKai]);
+    expect(sock.sent).toEqual([]);
+    await deliverAndSettle(sock, [fx.pnMention]);
+    expect(sock.sent).toHaveLength(1);
+    const stored = daemon!.stores.messages.after('family', 0).map((m) => ({ sender: m.senderId, triggers: m.triggers }));
+    expect(stored).toEqual([
+      { sender: fx.ALICE_LID, triggers: false }, { sender: fx.ALICE_LID, triggers: false }, { sender: fx.BOB_PHONE_JID, triggers: true }]);
+  });
+
   it('a duplicate delivery is answered once', async () => {
     const { sock } = await start();
     await deliverAndSettle(sock, [fx.typedKai, fx.typedKai]);

@@ -23,7 +23,7 @@ const group = (over: Partial<Group> = {}): Group => ({
 const mainGroup = group({ folder: 'main', jid: fx.BOT_PHONE_JID, name: 'Main', isMain: true });
 
 const T = fx.SENT_AT_S * 1000;
-const alice = { senderId: fx.ALICE_LID, senderName: 'Alice', isGroupChat: true, chatJid: fx.GROUP_JID } as const;
+const alice = { senderId: fx.ALICE_LID, senderAltId: fx.ALICE_PHONE_JID, senderName: 'Alice', isGroupChat: true, chatJid: fx.GROUP_JID } as const;
 const owner = { chatJid: fx.BOT_PHONE_JID, senderId: fx.BOT_PHONE_JID, senderName: 'Owner', isGroupChat: false } as const;
 const plain = { mentionsAssistant: false, repliesToAssistant: false } as const;
 const skipped = (reason: string): Skip => ({ skip: true, reason });
@@ -77,7 +77,7 @@ const rows: Row[] = [
   {
     name: 'DM addressed by LID', msg: fx.lidDm, triggers: false,
     expected: {
-      ...plain, chatJid: fx.ALICE_LID, id: 'AC1D1D1D1D1D1D1D1D1D1D1D1D1D1D1D', senderId: fx.ALICE_LID, senderName: 'Alice',
+      ...plain, chatJid: fx.ALICE_LID, id: 'AC1D1D1D1D1D1D1D1D1D1D1D1D1D1D1D', senderId: fx.ALICE_LID, senderAltId: fx.ALICE_PHONE_JID, senderName: 'Alice',
       text: 'are you coming tonight?', sentAt: T, isGroupChat: false,
     },
   },

@@ -70,6 +70,7 @@ export function toInbound(msg: WAMessage, upsertType: 'notify' | 'append', ctx: 
     chatJid,
     id,
     senderId: sender.id,
+    ...(sender.altId ? { senderAltId: sender.altId } : {}),
     senderName: sender.name,
     text: mentionsAssistant ? renameBotMentions(rawText, bot, ctx.assistantName) : rawText,
     sentAt: sentAt ?? ctx.now,
@@ -111,7 +112,7 @@ function toMillis(ts: WAMessage['messageTimestamp']): number | undefined {
   return Number.isFinite(seconds) && seconds > 0 ? seconds * 1000 : undefined;
 }
 
-type Sender = { id: string; name: string };
+type Sender = { id: string; altId?: string; name: string };
 
 function senderOf(msg: WAMessage, isGroupChat: boolean, isSelfChat: boolean, bot: BotIdentity): Sender | undefined {
   const { key } = msg;
@@ -123,7 +124,7 @@ function senderOf(msg: WAMessage, isGroupChat: boolean, isSelfChat: boolean, bot
   if (!jid) return undefined;
   // A phone number says more than a LID when the sender has no push name.
   const number = jidDecode(alt ?? undefined)?.user ?? jidDecode(jid)?.user ?? jid;
-  return { id: jidNormalizedUser(jid), name: msg.pushName?.trim() || number };
+  return { id: jidNormalizedUser(jid), ...(alt ? { altId: jidNormalizedUser(alt) } : {}), name: msg.pushName?.trim() || number };
 }
 
 /** WhatsApp's @-picker writes the bot's digits ("@201234567890123"): the agent should read "@Kai". */

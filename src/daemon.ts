@@ -9,6 +9,7 @@ import type { Channel } from './channels/channel.ts';
 import { createLocalChannel } from './channels/local/server.ts';
 import type { Config } from './config.ts';
 import { localJid } from './domain.ts';
+import { createPairing } from './groups/pairing.ts';
 import { registerGroup, type NewGroup } from './groups/register.ts';
 import { createIpcProcessor } from './ipc/processor.ts';
 import { refreshSnapshots, writeSnapshots } from './ipc/snapshots.ts';
@@ -118,7 +119,9 @@ export async function startDaemon(deps: DaemonDeps): Promise<Daemon> {
     },
   });
 
-  const router = createRouter({ groups, messages, queue, worker, log });
+  const pairing = createPairing({ db: stores.db, assistantName: config.assistantName, register, tellMain,
+    adoptChat: (jid, folder) => messages.adoptChat(jid, folder), wake: (folder) => queue.notify(folder) });
+  const router = createRouter({ groups, messages, queue, worker, pairing, log });
   const processor = createIpcProcessor({
     db: stores.db, groups, outbox, runs, tasks, timeZone: config.timeZone, now: Date.now, register,
     onReply: (folder, chatJid, finishedTurn) => { worker.noteOutput(folder, finishedTurn); sender.wake(chatJid); },

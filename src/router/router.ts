@@ -8,6 +8,7 @@ import type { createGroupStore } from '../store/groups.ts';
 import type { createMessageStore } from '../store/messages.ts';
 import type { GroupQueue } from './group-queue.ts';
 import type { GroupWorker } from './group-worker.ts';
+import { parsePairingCommand, type Pairing } from '../groups/pairing.ts';
 import { shouldTrigger } from './trigger.ts';
 
 export type RouterDeps = {
@@ -15,6 +16,8 @@ export type RouterDeps = {
   messages: ReturnType<typeof createMessageStore>;
   queue: GroupQueue;
   worker: Pick<GroupWorker, 'pipe'>;
+  /** Direct chats from unknown people, and the owner's answers in main (src/groups/pairing.ts). */
+  pairing?: Pick<Pairing, 'unknownDirect' | 'command'>;
   log: Logger;
 };
 
@@ -28,12 +31,16 @@ export function createRouter(deps: RouterDeps) {
   return {
     async handle(msg: InboundMessage): Promise<void> {
       const group = groupFor(msg.chatJid);
-      const triggers = group ? shouldTrigger(msg, group) : false;
+      // The owner's "allow <code>" / "deny <code>" in main is for NanoKimi, not for the agent.
+      const isPairingAnswer = !!group?.isMain && !!deps.pairing && parsePairingCommand(msg.text) !== null;
+      const triggers = group && !isPairingAnswer ? shouldTrigger(msg, group) : false;
       const seq = deps.messages.insert(msg, group?.folder ?? null, triggers);
       if (seq === null) {
         deps.log.debug({ chatJid: msg.chatJid, id: msg.id }, 'Duplicate message ignored');
         return;
       }
+      if (isPairingAnswer) { deps.pairing!.command(msg.text); return; }
+      if (!group && msg.isGroupChat === false && !msg.chatJid.startsWith(LOCAL_JID_PREFIX)) deps.pairing?.unknownDirect(msg);
       if (!group || !triggers) return;
       deps.log.info({ group: group.folder, seq }, 'Message for the assistant');
       if (await deps.worker.pipe(group.folder)) return;

@@ -19,6 +19,7 @@ export function createMessageStore(db: Db) {
   const after = db.prepare('SELECT * FROM messages WHERE group_folder = ? AND seq > ? ORDER BY seq');
   const triggerAfter = db.prepare(
     'SELECT seq FROM messages WHERE group_folder = ? AND seq > ? AND triggers = 1 ORDER BY seq DESC LIMIT 1');
+  const adopt = db.prepare('UPDATE messages SET group_folder = ?, triggers = 1 WHERE chat_jid = ? AND group_folder IS NULL');
   const upsertChat = db.prepare(`INSERT INTO chats (jid, name, is_group, last_message_at) VALUES (?, ?, ?, ?)
     ON CONFLICT (jid) DO UPDATE SET name = CASE WHEN excluded.name = '' THEN chats.name ELSE excluded.name END,
       is_group = excluded.is_group, last_message_at = MAX(COALESCE(chats.last_message_at, 0), excluded.last_message_at)`);
@@ -35,6 +36,10 @@ export function createMessageStore(db: Db) {
           msg.sentAt, triggers ? 1 : 0);
         return res.changes === 1 ? Number(res.lastInsertRowid) : null;
       })();
+    },
+    /** A chat just registered takes its earlier messages, each waiting for an answer. */
+    adoptChat(chatJid: string, groupFolder: string): number {
+      return adopt.run(groupFolder, chatJid).changes;
     },
     /** Every message of the group after `seq`, oldest first. No limit: the prompt builder decides what fits. */
     after(groupFolder: string, seq: number): StoredMessage[] {

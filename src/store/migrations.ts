@@ -149,4 +149,18 @@ export const migrations: readonly Migration[] = [
       ALTER TABLE groups ADD COLUMN allowed_senders TEXT;
     `,
   },
+  {
+    version: 4,
+    name: 'pairing',
+    sql: `
+      -- Direct chats from people the assistant does not know: asked about once in main, then allowed or denied.
+      CREATE TABLE pairings (
+        jid TEXT PRIMARY KEY,
+        name TEXT NOT NULL,
+        folder TEXT NOT NULL,
+        status TEXT NOT NULL CHECK (status IN ('pending', 'allowed', 'denied')),
+        requested_at INTEGER NOT NULL
+      );
+    `,
+  },
 ];

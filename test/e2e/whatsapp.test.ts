@@ -81,7 +81,6 @@ describe('inbound WhatsApp messages through the router', () => {
 
   it.each([
     ['group chatter', fx.plainChatter],
-    ['a DM addressed by LID (not a registered chat)', fx.lidDm],
     ['our own echo', fx.ownEcho],
     ['fromMe in a group', fx.fromMeInGroup],
     ['a decrypt-failure stub', fx.decryptStub],
@@ -104,6 +103,38 @@ describe('inbound WhatsApp messages through the router', () => {
     const stored = daemon!.stores.messages.after('family', 0).map((m) => ({ sender: m.senderId, triggers: m.triggers }));
     expect(stored).toEqual([
       { sender: fx.ALICE_LID, triggers: false }, { sender: fx.ALICE_LID, triggers: false }, { sender: fx.BOB_PHONE_JID, triggers: true }]);
+  });
+
+  it('a direct message from someone unknown is asked about in main; once allowed there, it is answered', async () => {
+    const { sock } = await start();
+    await deliverAndSettle(sock, [fx.lidDm]);
+    const question = sock.sent.find((s) => s.jid === fx.BOT_PHONE_JID)?.text ?? '';
+    expect(question).toContain('Alice (15557654321) wrote to Kai directly: "are you coming tonight?"');
+    const code = /"allow ([a-z0-9]{6})"/.exec(question)?.[1];
+    expect(code).toBeDefined();
+    expect(sock.sent.filter((s) => s.jid === fx.ALICE_LID)).toEqual([]);
+    // A second message from them does not ask again.
+    await deliverAndSettle(sock, [{ ...fx.lidDm, key: { ...fx.lidDm.key, id: 'AC1D1D1D1D1D1D1D1D1D1D1D1D1D1D2E' } }]);
+    expect(sock.sent.filter((s) => s.jid === fx.BOT_PHONE_JID)).toHaveLength(1);
+
+    await deliverAndSettle(sock, [{ ...fx.selfChat, key: { ...fx.selfChat.key, id: '3A5E1F2C3D4B5A6978FF' }, message: { conversation: `allow ${code}` } }]);
+    await waitFor('the answer to Alice', () => sock.sent.some((s) => s.jid === fx.ALICE_LID));
+    expect(sock.sent.find((s) => s.jid === fx.ALICE_LID)!.text).toBe('echo: are you coming tonight?');
+    expect(sock.sent.filter((s) => s.jid === fx.BOT_PHONE_JID).map((s) => s.text)).toContainEqual('Kai now talks with Alice (group folder dm-15557654321), starting with what they already wrote.');
+    expect(daemon!.stores.groups.get('dm-15557654321')).toMatchObject({ jid: fx.ALICE_LID, requiresTrigger: false });
+    // The owner's answer was for NanoKimi, not a message for main's agent.
+    expect(sock.sent.some((s) => s.text.startsWith('echo: allow'))).toBe(false);
+  });
+
+  it('a denied direct chat is never asked about again and never answered', async () => {
+    const { sock } = await start();
+    await deliverAndSettle(sock, [fx.lidDm]);
+    const code = /"deny ([a-z0-9]{6})"/.exec(sock.sent[0]!.text)![1];
+    await deliverAndSettle(sock, [{ ...fx.selfChat, key: { ...fx.selfChat.key, id: '3A5E1F2C3D4B5A6978FE' }, message: { conversation: `deny ${code}` } }]);
+    expect(sock.sent.at(-1)!.text).toBe('Kai will not answer Alice, and you will not be asked about them again.');
+    const before = sock.sent.length;
+    await deliverAndSettle(sock, [{ ...fx.lidDm, key: { ...fx.lidDm.key, id: 'AC1D1D1D1D1D1D1D1D1D1D1D1D1D1D3F' } }]);
+    expect(sock.sent).toHaveLength(before);
   });
 
   it('a duplicate delivery is answered once', async () => {

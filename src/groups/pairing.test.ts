@@ -1,0 +1,27 @@
+import { describe, expect, it } from 'vitest';
+import { directChatFolder, pairingCode, parsePairingCommand } from './pairing.ts';
+
+describe('pairing a direct chat', () => {
+  it.each([
+    ['allow ab12cd', { verb: 'allow', code: 'ab12cd' }],
+    ['  Deny AB12CD ', { verb: 'deny', code: 'ab12cd' }],
+    ['allow ab12cd please', null],
+    ['please allow ab12cd', null],
+    ['allow ab12', null],
+    ['allow', null],
+  ] as const)('%j is %j', (text, expected) => {
+    expect(parsePairingCommand(text)).toEqual(expected);
+  });
+
+  it('gives each chat a stable six-character code', () => {
+    const code = pairingCode('187222456274981@lid');
+    expect(code).toMatch(/^[a-z0-9]{6}$/);
+    expect(pairingCode('187222456274981@lid')).toBe(code);
+    expect(pairingCode('15557654321@s.whatsapp.net')).not.toBe(code);
+  });
+
+  it('names the folder after the person\'s number when WhatsApp gives one', () => {
+    expect(directChatFolder({ senderId: '187222456274981@lid', senderAltId: '15557654321@s.whatsapp.net' })).toBe('dm-15557654321');
+    expect(directChatFolder({ senderId: '15557654321@s.whatsapp.net' })).toBe('dm-15557654321');
+  });
+});

@@ -20,7 +20,6 @@ export type RefreshRequest = {
   /** The pinned CLI version: the server sees the same client identity the CLI would send. */
   cliVersion: string;
   deviceId: string;
-  fetch?: typeof fetch;
   timeoutMs?: number;
 };
 
@@ -42,7 +41,7 @@ export async function refreshKimiToken(r: RefreshRequest): Promise<RefreshOutcom
   const body = new URLSearchParams({ client_id: KIMI_CODE_CLIENT_ID, grant_type: 'refresh_token', refresh_token: r.refreshToken });
   let res: Response;
   try {
-    res = await (r.fetch ?? fetch)(url, {
+    res = await fetch(url, {
       method: 'POST', body, signal: AbortSignal.timeout(r.timeoutMs ?? 30_000),
       headers: { ...deviceHeaders(r.cliVersion, r.deviceId), 'Content-Type': 'application/x-www-form-urlencoded', Accept: 'application/json' },
     });

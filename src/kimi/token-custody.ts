@@ -15,7 +15,7 @@ import path from 'node:path';
 import TOML from '@iarna/toml';
 import type { Logger } from '../logger.ts';
 import { endpointsOf, tokenFileName, type KimiEndpoints } from './endpoints.ts';
-import { refreshKimiToken, type IssuedToken, type RefreshOutcome } from './oauth-refresh.ts';
+import { refreshKimiToken, type IssuedToken } from './oauth-refresh.ts';
 import { tokenFileSchema, type TokenFile } from './token.ts';
 
 export const CONTAINER_COPY_GRACE_S = 24 * 3600;
@@ -58,7 +58,6 @@ export type CustodyDeps = {
    */
   onLoginLost: (message: string) => void;
   now?: () => number;
-  refresh?: (r: { oauthHost: string; refreshToken: string }) => Promise<RefreshOutcome>;
 };
 
 export type TokenCustody = {
@@ -133,7 +132,7 @@ export function startTokenCustody(deps: CustodyDeps): TokenCustody {
     writePrivate(file, id);
     return id;
   };
-  const refresh = deps.refresh ?? ((r) => refreshKimiToken({ ...r, cliVersion: deps.cliVersion, deviceId: deviceId() }));
+  const refresh = (r: { oauthHost: string; refreshToken: string }) => refreshKimiToken({ ...r, cliVersion: deps.cliVersion, deviceId: deviceId() });
 
   /**
    * Before custody, containers refreshed the token in data/oauth-token/ themselves, so the newest

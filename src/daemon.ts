@@ -121,7 +121,12 @@ export async function startDaemon(deps: DaemonDeps): Promise<Daemon> {
 
   const pairing = createPairing({ db: stores.db, assistantName: config.assistantName, register, tellMain,
     adoptChat: (jid, folder) => messages.adoptChat(jid, folder), wake: (folder) => queue.notify(folder) });
-  const router = createRouter({ groups, messages, queue, worker, pairing, log });
+  const router = createRouter({ groups, messages, queue, worker, pairing, log,
+    // Once per sender and group (the outbox key): the owner learns of it without a message per try.
+    onRefusedWake: (group, msg) => tellMain(`${msg.senderName} (${(msg.senderAltId ?? msg.senderId).split('@')[0]}) tried to wake ` +
+      `${config.assistantName} in "${group.name}", where only ${group.allowedSenders?.join(', ') || 'nobody'} may. To let them: ` +
+      `nanokimi groups set ${group.folder} --senders ${[...(group.allowedSenders ?? []), (msg.senderAltId ?? msg.senderId).split('@')[0]].join(',')}`,
+    `refused-wake/${group.folder}/${msg.senderId}`) });
   const processor = createIpcProcessor({
     db: stores.db, groups, outbox, runs, tasks, timeZone: config.timeZone, now: Date.now, register,
     onReply: (folder, chatJid, finishedTurn) => { worker.noteOutput(folder, finishedTurn); sender.wake(chatJid); },

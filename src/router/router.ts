@@ -9,7 +9,7 @@ import type { createMessageStore } from '../store/messages.ts';
 import type { GroupQueue } from './group-queue.ts';
 import type { GroupWorker } from './group-worker.ts';
 import { parsePairingCommand, type Pairing } from '../groups/pairing.ts';
-import { shouldTrigger } from './trigger.ts';
+import { senderMayWake, shouldTrigger } from './trigger.ts';
 
 export type RouterDeps = {
   groups: ReturnType<typeof createGroupStore>;
@@ -18,6 +18,8 @@ export type RouterDeps = {
   worker: Pick<GroupWorker, 'pipe'>;
   /** Direct chats from unknown people, and the owner's answers in main (src/groups/pairing.ts). */
   pairing?: Pick<Pairing, 'unknownDirect' | 'command'>;
+  /** Someone not on the group's list of senders tried to wake the assistant. */
+  onRefusedWake?: (group: Group, msg: InboundMessage) => void;
   log: Logger;
 };
 
@@ -40,6 +42,10 @@ export function createRouter(deps: RouterDeps) {
         return;
       }
       if (isPairingAnswer) { deps.pairing!.command(msg.text); return; }
+      if (group && !triggers && !senderMayWake(msg, group) && shouldTrigger(msg, { ...group, allowedSenders: undefined })) {
+        deps.log.info({ group: group.folder, sender: msg.senderId }, 'A sender not on the group\'s list tried to wake the assistant');
+        deps.onRefusedWake?.(group, msg);
+      }
       if (!group && msg.isGroupChat === false && !msg.chatJid.startsWith(LOCAL_JID_PREFIX)) deps.pairing?.unknownDirect(msg);
       if (!group || !triggers) return;
       deps.log.info({ group: group.folder, seq }, 'Message for the assistant');

@@ -97,9 +97,13 @@ describe('inbound WhatsApp messages through the router', () => {
     // As `nanokimi groups set family --senders +15559876543` leaves it: Bob may, Alice may not.
     daemon!.stores.groups.setAllowedSenders('family', ['+15559876543']);
     await deliverAndSettle(sock, [fx.lidMention, fx.typedKai]);
-    expect(sock.sent).toEqual([]);
+    expect(sock.sent.filter((s) => s.jid === fx.GROUP_JID)).toEqual([]);
     await deliverAndSettle(sock, [fx.pnMention]);
-    expect(sock.sent).toHaveLength(1);
+    expect(sock.sent.filter((s) => s.jid === fx.GROUP_JID)).toHaveLength(1);
+    // The owner hears once that Alice tried (not once per try).
+    const told = sock.sent.filter((s) => s.jid === fx.BOT_PHONE_JID).map((s) => s.text);
+    expect(told).toEqual(['Alice (15557654321) tried to wake Kai in "Family", where only +15559876543 may. To let them: ' +
+      'nanokimi groups set family --senders +15559876543,15557654321']);
     const stored = daemon!.stores.messages.after('family', 0).map((m) => ({ sender: m.senderId, triggers: m.triggers }));
     expect(stored).toEqual([
       { sender: fx.ALICE_LID, triggers: false }, { sender: fx.ALICE_LID, triggers: false }, { sender: fx.BOB_PHONE_JID, triggers: true }]);

@@ -130,6 +130,7 @@ export async function startDaemon(deps: DaemonDeps): Promise<Daemon> {
   const processor = createIpcProcessor({
     db: stores.db, groups, outbox, runs, tasks, timeZone: config.timeZone, now: Date.now, register,
     onReply: (folder, chatJid, finishedTurn) => { worker.noteOutput(folder, finishedTurn); sender.wake(chatJid); },
+    onTurnEnd: (folder) => worker.noteOutput(folder, true),
     onTasksChanged: (folder) => { refreshSnapshots(snapshotDeps, folder); scheduler?.wake(); },
     secrets: () => custody.secrets(),
     onWithheld: (folder) => {

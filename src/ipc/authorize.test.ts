@@ -96,6 +96,11 @@ describe('authorize', () => {
     expect(decision).toEqual({ ok: true, action: { kind: 'send', chatJid: 'local:family', text: 'hello' } });
   });
 
+  it('lets any group say that its own turn ended, which concerns nobody else', () => {
+    expect(authorize(family, { kind: 'turn-end', file: { type: 'turn_end', answersThrough: 7 } }, facts(family)))
+      .toEqual({ ok: true, action: { kind: 'turn-end', answersThrough: 7 } });
+  });
+
   it('passes the schedule request through unchanged', () => {
     const req = schedule('work');
     const decision = authorize(main, req, facts(main));

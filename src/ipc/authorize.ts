@@ -3,9 +3,9 @@
  * directory the file arrived in) and a snapshot of the facts; nothing here reads files or the clock.
  */
 import { localJid, type Group } from '../domain.ts';
-import type { MessageFile, TaskFile } from './protocol.ts';
+import type { MessageFile, TaskFile, TurnEndFile } from './protocol.ts';
 
-export type IpcRequest = { kind: 'message'; file: MessageFile } | { kind: 'task'; file: TaskFile };
+export type IpcRequest = { kind: 'message'; file: MessageFile } | { kind: 'turn-end'; file: TurnEndFile } | { kind: 'task'; file: TaskFile };
 
 export type Rejection =
   | { kind: 'forbidden'; what: string }
@@ -16,6 +16,8 @@ export type Rejection =
 
 export type Action =
   | { kind: 'send'; chatJid: string; text: string; answersThrough?: number }
+  /** Concerns only the source group's own run, so every group may say it. */
+  | { kind: 'turn-end'; answersThrough?: number }
   | { kind: 'schedule'; groupFolder: string; chatJid: string; file: Extract<TaskFile, { type: 'schedule_task' }> }
   | { kind: 'set-task-status'; taskId: string; status: 'active' | 'paused' | 'cancelled' }
   | { kind: 'register'; file: Extract<TaskFile, { type: 'register_group' }> };
@@ -35,6 +37,7 @@ const chatsOf = (g: Group) => [g.jid, localJid(g.folder)];
 const deny = (why: Rejection): Decision => ({ ok: false, why });
 
 export function authorize(source: Group, req: IpcRequest, facts: AuthFacts): Decision {
+  if (req.kind === 'turn-end') return { ok: true, action: { kind: 'turn-end', answersThrough: req.file.answersThrough } };
   if (req.kind === 'message') {
     const target = req.file.chatJid ?? facts.defaultChat;
     const owner = facts.groups.find((g) => chatsOf(g).includes(target));

@@ -14,7 +14,7 @@ import { RegistrationError, type NewGroup } from '../groups/register.ts';
 import { validateSchedule } from '../scheduler/next-run.ts';
 import { resumeNextRun } from '../scheduler/scheduler.ts';
 import { authorize, explain, type Action, type IpcRequest } from './authorize.ts';
-import { messageFileSchema, taskFileSchema, type MessageFile, type TaskFile } from './protocol.ts';
+import { messagesDirFileSchema, taskFileSchema, type MessageFile, type TaskFile, type TurnEndFile } from './protocol.ts';
 import type { IpcProcessor, IpcSource, ProcessResult } from './watcher.ts';
 
 export type IpcProcessorDeps = {
@@ -30,6 +30,8 @@ export type IpcProcessorDeps = {
   onReply: (folder: string, chatJid: string, finishedTurn: boolean) => void;
   /** Tasks (or groups) of this folder changed: refresh what agents can list, re-arm the scheduler. */
   onTasksChanged: (folder: string) => void;
+  /** A turn ended without a reply for the chat (see turnEndFileSchema). */
+  onTurnEnd?: (folder: string) => void;
   /** Credential strings the host holds (the Kimi tokens): a reply that contains one is never sent. */
   secrets?: () => readonly string[];
   /** A reply of this group was withheld for carrying a credential: tell the owner. */
@@ -45,15 +47,15 @@ function parse(source: IpcSource, content: string): { ok: true; req: IpcRequest 
   } catch (err) {
     return { ok: false, reason: `not valid JSON: ${(err as Error).message}` };
   }
-  const schema = source === 'messages' ? messageFileSchema : taskFileSchema;
+  const schema = source === 'messages' ? messagesDirFileSchema : taskFileSchema;
   const parsed = schema.safeParse(json);
   if (!parsed.success) {
     const detail = parsed.error.issues.map((i) => `${i.path.join('.') || '(file)'}: ${i.message}`).join('; ');
     return { ok: false, reason: `does not match the ${source} schema: ${detail}` };
   }
-  return { ok: true, req: source === 'messages'
-    ? { kind: 'message', file: parsed.data as MessageFile }
-    : { kind: 'task', file: parsed.data as TaskFile } };
+  if (source === 'tasks') return { ok: true, req: { kind: 'task', file: parsed.data as TaskFile } };
+  const file = parsed.data as MessageFile | TurnEndFile;
+  return { ok: true, req: file.type === 'turn_end' ? { kind: 'turn-end', file } : { kind: 'message', file } };
 }
 
 export function createIpcProcessor(deps: IpcProcessorDeps): IpcProcessor {
@@ -76,6 +78,15 @@ export function createIpcProcessor(deps: IpcProcessorDeps): IpcProcessor {
           return fresh;
         })();
         if (added) deps.onReply(source.folder, action.chatJid, action.answersThrough !== undefined);
+        return { ok: true };
+      }
+      case 'turn-end': {
+        // The same bound as for a reply: never past what the run was given.
+        const run = deps.runs.latestOpen(source.folder);
+        if (action.answersThrough !== undefined && run?.kind === 'chat' && run.deliveredSeq !== null) {
+          deps.groups.advanceCursor(source.folder, Math.min(action.answersThrough, run.deliveredSeq));
+        }
+        deps.onTurnEnd?.(source.folder);
         return { ok: true };
       }
       case 'schedule': {

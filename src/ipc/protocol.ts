@@ -3,7 +3,7 @@
  * schema. The agent-runner imports this module too, so both sides validate the same shapes.
  *
  * Layout, per group, under `data/ipc/<folder>/`:
- *   messages/  agent -> host: replies to send          (MessageFile)
+ *   messages/  agent -> host: replies to send          (MessageFile; TurnEndFile when a turn ends silently)
  *   tasks/     agent -> host: task and group requests  (TaskFile)
  *   input/     host -> agent: follow-up messages      (InputFile) and the close sentinel
  *   errors/    files the host refused, each with a `.reason` beside it
@@ -34,6 +34,19 @@ export const messageFileSchema = z.strictObject({
    */
   answersThrough: z.number().int().nonnegative().optional(),
 });
+
+/**
+ * Agent -> host, in `messages/`: a turn ended without a reply for the chat (its answer was only
+ * `<internal>` text, or it spoke only through send_message). The host marks the messages answered
+ * through `answersThrough` (absent for a scheduled task) and starts the idle wait.
+ */
+export const turnEndFileSchema = z.strictObject({
+  type: z.literal('turn_end'),
+  answersThrough: z.number().int().nonnegative().optional(),
+});
+
+/** Everything the agent may write into `messages/`. */
+export const messagesDirFileSchema = z.discriminatedUnion('type', [messageFileSchema, turnEndFileSchema]);
 
 export const scheduleSchema = z.discriminatedUnion('kind', [
   z.strictObject({ kind: z.literal('cron'), value: z.string().min(1).max(200) }),
@@ -76,6 +89,7 @@ export const inputFileSchema = z.discriminatedUnion('type', [
 ]);
 
 export type MessageFile = z.infer<typeof messageFileSchema>;
+export type TurnEndFile = z.infer<typeof turnEndFileSchema>;
 export type TaskFile = z.infer<typeof taskFileSchema>;
 export type InputFile = z.infer<typeof inputFileSchema>;
 export type Schedule = z.infer<typeof scheduleSchema>;

@@ -110,6 +110,18 @@ describe('the agent-runner and the real Kimi Code CLI', () => {
     expect(tools).toEqual(expect.arrayContaining(['mcp__nanokimi__send_message', 'mcp__nanokimi__schedule_task', 'mcp__nanokimi__register_group']));
   });
 
+  it('a turn that says nothing to the chat still ends: the messages count as answered and are not asked again', async () => {
+    const { replies, world } = await setup({ scenario: { default: { reply: '<internal>nothing worth saying</internal>' } } });
+    client!.send('just so you know, I am home');
+    // Without a word from the agent the host would wait out AGENT_TIMEOUT_SECONDS (30 min) and retry.
+    await waitFor('the run to end', () => finishedRuns() === 1, 30_000);
+    const run = daemon!.stores.db.prepare('SELECT status FROM runs').get() as { status: string };
+    expect(run.status).toBe('done');
+    expect(replies).toEqual([]);
+    expect(daemon!.stores.groups.cursor('main')).toBeGreaterThan(0);
+    expect(world.chats()).toHaveLength(1);
+  });
+
   it('keeps <internal> text out of the chat', async () => {
     const { replies } = await setup({ scenario: { default: { reply: '<internal>thinking about Camilo</internal>Hola Camilo' } } });
     client!.send('hola');

@@ -12,6 +12,11 @@ export async function writeMessage(ipcDir: string, msg: Omit<MessageFile, 'type'
   await writeJsonAtomic(path.join(ipcDir, 'messages'), { type: 'message', ...msg });
 }
 
+/** Tells the host a turn ended with nothing for the chat, so it marks the messages answered and waits idle. */
+export async function writeTurnEnd(ipcDir: string, answersThrough: number | undefined): Promise<void> {
+  await writeJsonAtomic(path.join(ipcDir, 'messages'), { type: 'turn_end', ...(answersThrough !== undefined ? { answersThrough } : {}) });
+}
+
 /** Resolves when `check` is true, watching `dir` (inotify) with a slow poll as a safety net. */
 function waitFor(dir: string, check: () => boolean, timeoutMs: number): Promise<boolean> {
   return new Promise((resolve) => {

@@ -11,7 +11,7 @@ import { startKimiAcp } from './acp-client.ts';
 import { buildContext, composePrompt } from './context.ts';
 import { classifyRpcError, exitWithFailure } from './failures.ts';
 import { removeInternal } from './internal.ts';
-import { nextInput, writeMessage } from './ipc-io.ts';
+import { nextInput, writeMessage, writeTurnEnd } from './ipc-io.ts';
 import { log } from './log.ts';
 import { chooseModel } from './model-check.ts';
 import { createSessionLedger } from './session-ledger.ts';
@@ -77,7 +77,10 @@ for (;;) {
   ledger.set(s.sessionId, entry);
   const { visible, hidden } = removeInternal(outcome.text);
   if (hidden) log('internal-text', { text: hidden });
-  if (visible) await writeMessage(s.ipcDir, { text: visible, ...(input.type === 'messages' ? { answersThrough: input.toSeq } : {}) });
+  const answersThrough = input.type === 'messages' ? input.toSeq : undefined;
+  if (visible) await writeMessage(s.ipcDir, { text: visible, ...(answersThrough !== undefined ? { answersThrough } : {}) });
+  else await writeTurnEnd(s.ipcDir, answersThrough); // silence is an answer too: the host must hear the turn is over
+  if (!visible) log('turn-silent', { answersThrough });
 }
 await acp.close();
 process.exit(0);

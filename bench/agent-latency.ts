@@ -5,7 +5,8 @@
  * breakdown from the runner's own time-stamped log lines and the fake API's record; passes or fails
  * nothing. With a Docker engine it runs real containers (the test images are built if missing);
  * without one, or with `--process`, the agent runs as local processes.
- * Run: `node bench/agent-latency.ts [--process] [cold-rounds] [warm-rounds]`.
+ * Run: `node bench/agent-latency.ts [--process] [--cpus=N] [cold-rounds] [warm-rounds]` (containers get
+ * CONTAINER_CPUS' default, 1, unless --cpus says otherwise).
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -23,6 +24,7 @@ import { AGENT_IMAGE, buildTestImages, installFakeLogin, makeProjectTree, startF
 
 const args = process.argv.slice(2);
 const forceProcess = args.includes('--process');
+const cpus = Number(args.find((a) => a.startsWith('--cpus='))?.slice(7) ?? 1);
 const [coldRounds = 5, warmRounds = 10] = args.filter((a) => !a.startsWith('--')).map(Number);
 const useDocker = !forceProcess && await new Docker().ping().then(() => true, () => false);
 
@@ -44,7 +46,7 @@ if (useDocker) {
   stopApi = () => api.stop();
   network = api.network;
   agent = createDockerAgentRunner({ runtime: createDockerRuntime(), log, paths, image: AGENT_IMAGE, user: TEST_USER,
-    limits: { memoryMb: 1024, cpus: 1, pids: 256 }, network: network as `container:${string}`, assistantName: 'Kai',
+    limits: { memoryMb: 1024, cpus, pids: 256 }, network: network as `container:${string}`, assistantName: 'Kai',
     timeZone: 'UTC', mountAllowlist: '/nonexistent' });
   const logDir = path.join(tree.groupsDir, 'main', 'logs');
   agentLogs = () => (fs.existsSync(logDir) ? fs.readdirSync(logDir).sort().map((f) => fs.readFileSync(path.join(logDir, f), 'utf8')) : []);
@@ -131,7 +133,7 @@ function report(name: string, samples: Sample[]): void {
     console.log(`  ${key.padEnd(28)} p50 ${pct(xs, 50).toFixed(0).padStart(6)}   p90 ${pct(xs, 90).toFixed(0).padStart(6)}`);
   }
 }
-console.log(`agent latency: ${useDocker ? 'real containers (agent image on the local base)' : 'local processes'}, real Kimi Code CLI, fake API answering at once`);
+console.log(`agent latency: ${useDocker ? `real containers (agent image on the local base, ${cpus} CPU)` : 'local processes'}, real Kimi Code CLI, fake API answering at once`);
 report('cold: a new agent for the message', cold);
 report('warm: a follow-up into the live agent', warm);
 process.exit(0);

@@ -1,12 +1,10 @@
 #!/usr/bin/env node
 /** @module The `nanokimi` command: start the daemon, chat with it from a terminal, manage groups and tasks. */
 import path from 'node:path';
-import { backup, doctor, linkWhatsApp, token } from './cli/admin.ts';
-import { chat } from './cli/chat.ts';
-import { projectRoot } from './cli/config.ts';
-import { groups, tasks } from './cli/groups.ts';
-import { start } from './cli/start.ts';
 import { NanoKimiError } from './errors.ts';
+
+// Each command loads only its own modules: `chat` and `--help` must not pay for Baileys and dockerode.
+const projectRoot = path.resolve(import.meta.dirname, '..');
 
 const usage = `Usage: nanokimi <command> [options]
 
@@ -34,14 +32,14 @@ Configuration is read from the environment and ${path.join(projectRoot, '.env')}
 async function main(argv: string[]): Promise<void> {
   const [command, ...rest] = argv;
   switch (command) {
-    case 'start': return start();
-    case 'chat': return chat(rest);
-    case 'login': return linkWhatsApp(rest);
-    case 'groups': return groups(rest);
-    case 'tasks': return tasks();
-    case 'backup': return backup(rest);
-    case 'doctor': return doctor();
-    case 'token': return token(rest);
+    case 'start': return (await import('./cli/start.ts')).start();
+    case 'chat': return (await import('./cli/chat.ts')).chat(rest);
+    case 'login': return (await import('./cli/admin.ts')).linkWhatsApp(rest);
+    case 'groups': return (await import('./cli/groups.ts')).groups(rest);
+    case 'tasks': return (await import('./cli/groups.ts')).tasks();
+    case 'backup': return (await import('./cli/admin.ts')).backup(rest);
+    case 'doctor': return (await import('./cli/admin.ts')).doctor();
+    case 'token': return (await import('./cli/admin.ts')).token(rest);
     case undefined: case 'help': case '--help': case '-h': console.log(usage); return;
     default: throw new NanoKimiError('usage', `unknown command "${command}"`, 'run `nanokimi help` for the list');
   }

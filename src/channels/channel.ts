@@ -6,6 +6,15 @@ export class ChannelUnavailable extends Error {
   override name = 'ChannelUnavailable';
 }
 
+/**
+ * The channel is up, but the other side refused this one message (WhatsApp rejected it while
+ * connected). Unlike being unavailable, trying again may never help: after a few refusals the
+ * outbox sets the reply aside so the replies after it are not held up.
+ */
+export class ChannelRefused extends Error {
+  override name = 'ChannelRefused';
+}
+
 export type ChannelEvents = {
   /** A new message; the router must have stored it before the returned promise resolves. */
   onMessage: (msg: InboundMessage) => Promise<void>;

@@ -10,6 +10,7 @@ import type { ConnectionStatus } from '../channels/whatsapp/close-policy.ts';
 import { createWaStore } from '../channels/whatsapp/wa-store.ts';
 import { openDb, type Db } from '../store/db.ts';
 import { createGroupStore } from '../store/groups.ts';
+import { createOutboxStore } from '../store/outbox.ts';
 import { formatDoctor, runDoctor, type Check, type DoctorDeps } from './doctor.ts';
 
 const GiB = 1024 ** 3;
@@ -96,11 +97,11 @@ describe('runDoctor on a healthy install', () => {
     const all = await checks();
     expect(all.filter((c) => !c.ok)).toEqual([]);
     expect(all.map((c) => c.name)).toEqual(['Docker engine', 'agent image', 'agent image Kimi Code CLI', 'config.toml',
-      'OAuth token', 'WhatsApp link', 'WhatsApp connection', '.env', 'systemd unit', 'group folders', 'database', 'disk space']);
+      'OAuth token', 'WhatsApp link', 'WhatsApp connection', '.env', 'systemd unit', 'group folders', 'database', 'outbox', 'disk space']);
     const report = formatDoctor(all);
     expect(report.exitCode).toBe(0);
     expect(report.text).toContain('✓ Docker engine: reachable (rootless)');
-    expect(report.text).toContain('All 12 checks passed.');
+    expect(report.text).toContain('All 13 checks passed.');
   });
 });
 
@@ -270,6 +271,19 @@ describe('group folders', () => {
       requiresTrigger: true, isMain: false, container: {}, createdAt: 2 });
     fs.rmSync(path.join(root, 'groups/main/KIMI.md'));
     expect((await check('group folders')).detail).toBe('missing: groups/main/KIMI.md, groups/family/');
+  });
+});
+
+describe('outbox', () => {
+  it('warns about replies set aside, with where each was going and why', async () => {
+    const outbox = createOutboxStore(db);
+    outbox.add({ sourceKey: 'k1', groupFolder: 'main', chatJid: 'me@s.whatsapp.net', text: 'hello', runId: null });
+    const id = outbox.next('me@s.whatsapp.net')!.id;
+    outbox.markRefused(id, 'ChannelRefused: WhatsApp refused the message', 1);
+    const c = await check('outbox');
+    expect(c).toMatchObject({ ok: false, severity: 'warn', detail: '1 reply could not be delivered and was set aside' });
+    expect(c.fix).toContain(`#${id} to me@s.whatsapp.net (main)`);
+    expect(c.fix).toContain('WhatsApp refused the message');
   });
 });
 

@@ -16,6 +16,7 @@ import { chooseModel, readKimiConfig } from '../kimi/config-toml.ts';
 import { tokenStatus } from '../kimi/token.ts';
 import type { Db } from '../store/db.ts';
 import { createGroupStore } from '../store/groups.ts';
+import { createOutboxStore } from '../store/outbox.ts';
 
 /** `severity` only matters when `ok` is false; a failed check without one counts as an error. */
 export type Check = { name: string; ok: boolean; detail: string; fix?: string; severity?: 'error' | 'warn' };
@@ -181,6 +182,15 @@ async function groupFolders(d: DoctorDeps, rel: (f: string) => string): Promise<
     'restore them from a backup, or create each folder with a KIMI.md saying who the assistant is there (global/KIMI.md is shared by all groups)');
 }
 
+/** Replies set aside after the channel refused them again and again (src/outbox/sender.ts). */
+function outboxCheck(d: DoctorDeps): Check {
+  const dead = createOutboxStore(d.db).deadLetters();
+  if (dead.length === 0) return pass('outbox', 'no reply has been set aside');
+  const lines = dead.slice(-5).map((r) => `#${r.id} to ${r.chatJid} (${r.groupFolder}), ${new Date(r.createdAt).toISOString()}: ${r.lastError ?? 'refused'}`);
+  return fail('outbox', `${dead.length} repl${dead.length === 1 ? 'y' : 'ies'} could not be delivered and ${dead.length === 1 ? 'was' : 'were'} set aside`,
+    `the channel refused ${dead.length === 1 ? 'it' : 'them'}; the text is kept in the outbox table of the database:\n${lines.join('\n')}`, 'warn');
+}
+
 function database(d: DoctorDeps, rel: (f: string) => string): Check {
   const where = rel(d.db.name);
   // A real write, rolled back: proves the file, its journal and the directory accept writes.
@@ -232,6 +242,7 @@ export async function runDoctor(d: DoctorDeps): Promise<Check[]> {
     guard('systemd unit', () => unit(d)),
     guard('group folders', () => groupFolders(d, rel)),
     guard('database', () => database(d, rel)),
+    guard('outbox', () => outboxCheck(d)),
     guard('disk space', () => disk(d, rel)),
   ]);
   return results.flat();

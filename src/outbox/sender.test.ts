@@ -1,6 +1,6 @@
 import { pino } from 'pino';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { ChannelUnavailable, type Channel, type ChannelEvents } from '../channels/channel.ts';
+import { ChannelRefused, ChannelUnavailable, type Channel, type ChannelEvents } from '../channels/channel.ts';
 import { silentLogger, type Logger } from '../logger.ts';
 import { openDb, type Db } from '../store/db.ts';
 import { createOutboxStore } from '../store/outbox.ts';
@@ -18,6 +18,8 @@ class FakeChannel implements Channel {
   attempts: { chatJid: string; text: string; key: string }[] = [];
   delivered: { chatJid: string; text: string }[] = [];
   failures = 0;
+  /** Texts the other side refuses, while the channel itself is up. */
+  refused = new Set<string>();
   manual = false;
   private held: (() => void)[] = [];
 
@@ -25,6 +27,7 @@ class FakeChannel implements Channel {
 
   send(chatJid: string, text: string, key: string): Promise<void> {
     this.attempts.push({ chatJid, text, key });
+    if (this.refused.has(text)) return Promise.reject(new ChannelRefused(`refused: ${text}`));
     if (this.failures > 0) {
       this.failures--;
       return Promise.reject(new ChannelUnavailable('not connected'));
@@ -83,6 +86,30 @@ describe('outbox sender', () => {
     expect(texts(WORK)).toEqual(['w1', 'w2']);
     expect(outbox.pendingChats()).toEqual([]);
     expect(outbox.sent()).toHaveLength(5);
+  });
+
+  it('sets aside a reply the other side keeps refusing, tells once, and lets the later replies through', async () => {
+    vi.useFakeTimers();
+    channel.refused.add('poison');
+    add(FAMILY, 'poison'); add(FAMILY, 'after it');
+    const told: string[] = [];
+    start({ maxRefusals: 3, onDeadLetter: (row, error) => told.push(`${row.text}: ${error}`) }).wake(FAMILY);
+    await vi.advanceTimersByTimeAsync(5_000);
+    expect(channel.attempts.filter((a) => a.text === 'poison')).toHaveLength(3);
+    expect(status('poison')).toMatchObject({ status: 'dead', attempts: 3, lastError: 'ChannelRefused: refused: poison' });
+    expect(channel.delivered.map((d) => d.text)).toEqual(['after it']);
+    expect(told).toEqual(['poison: ChannelRefused: refused: poison']);
+    expect(outbox.deadLetters().map((d) => d.text)).toEqual(['poison']);
+  });
+
+  it('never sets aside a reply while the channel is merely unavailable, however long', async () => {
+    vi.useFakeTimers();
+    channel.failures = 20;
+    add(FAMILY, 'patient');
+    start({ maxRefusals: 3, retryMaxMs: 200 }).wake(FAMILY);
+    await vi.advanceTimersByTimeAsync(10_000);
+    expect(channel.delivered.map((d) => d.text)).toEqual(['patient']);
+    expect(outbox.deadLetters()).toEqual([]);
   });
 
   it('passes a key that is stable for the reply', async () => {

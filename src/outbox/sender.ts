@@ -2,7 +2,8 @@
  * @module Delivers the outbox: one chat at a time in order, each reply marked sent only after its
  * channel confirmed it; failures stay pending and are retried with backoff or when a channel is ready.
  */
-import type { Channel } from '../channels/channel.ts';
+import { ChannelRefused, type Channel } from '../channels/channel.ts';
+import type { OutboxRow } from '../domain.ts';
 import type { Logger } from '../logger.ts';
 import type { createOutboxStore } from '../store/outbox.ts';
 
@@ -12,6 +13,10 @@ export type OutboxSenderDeps = {
   log: Logger;
   retryBaseMs?: number;
   retryMaxMs?: number;
+  /** Refusals (not outages) before a reply is set aside; default 5. */
+  maxRefusals?: number;
+  /** A reply was set aside: tell the owner (once per reply). */
+  onDeadLetter?: (row: OutboxRow, error: string) => void;
 };
 
 export type OutboxSender = {
@@ -50,7 +55,13 @@ export function startOutboxSender(deps: OutboxSenderDeps): OutboxSender {
       try {
         await channel.send(chatJid, row.text, `nk-${row.id}`);
       } catch (err) {
-        deps.outbox.markFailedAttempt(row.id, String(err));
+        if (err instanceof ChannelRefused && deps.outbox.markRefused(row.id, String(err), deps.maxRefusals ?? 5)) {
+          // Set aside, kept: the replies after it are no longer held up by it.
+          deps.log.error({ chatJid, outboxId: row.id, err: String(err) }, 'Reply refused again and again; set aside, the next replies go on');
+          deps.onDeadLetter?.(row, String(err));
+          continue;
+        }
+        if (!(err instanceof ChannelRefused)) deps.outbox.markFailedAttempt(row.id, String(err));
         failures.set(chatJid, (failures.get(chatJid) ?? 0) + 1);
         deps.log.warn({ chatJid, outboxId: row.id, err: String(err) }, 'Reply not delivered yet; it stays in the outbox');
         again.delete(chatJid); // the backoff timer, not an eager wake, decides when to try again

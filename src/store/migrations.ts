@@ -163,4 +163,31 @@ export const migrations: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 5,
+    name: 'outbox-dead-letters',
+    sql: `
+      -- A reply the channel refused again and again is set aside ('dead'), kept for the owner to see,
+      -- so that the replies after it go out. SQLite cannot widen a CHECK in place: the table is rebuilt.
+      CREATE TABLE outbox_new (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        source_key TEXT NOT NULL UNIQUE,
+        group_folder TEXT NOT NULL,
+        chat_jid TEXT NOT NULL,
+        text TEXT NOT NULL,
+        run_id INTEGER,
+        status TEXT NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'sent', 'dead')),
+        attempts INTEGER NOT NULL DEFAULT 0,
+        last_error TEXT,
+        created_at INTEGER NOT NULL,
+        sent_at INTEGER,
+        refusals INTEGER NOT NULL DEFAULT 0
+      );
+      INSERT INTO outbox_new (id, source_key, group_folder, chat_jid, text, run_id, status, attempts, last_error, created_at, sent_at)
+        SELECT id, source_key, group_folder, chat_jid, text, run_id, status, attempts, last_error, created_at, sent_at FROM outbox;
+      DROP TABLE outbox;
+      ALTER TABLE outbox_new RENAME TO outbox;
+      CREATE INDEX outbox_pending ON outbox (status, chat_jid, id);
+    `,
+  },
 ];

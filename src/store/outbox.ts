@@ -12,6 +12,10 @@ export function createOutboxStore(db: Db) {
   const pendingChats = db.prepare(`SELECT DISTINCT chat_jid AS jid FROM outbox WHERE status = 'pending'`);
   const markSent = db.prepare(`UPDATE outbox SET status = 'sent', sent_at = ? WHERE id = ?`);
   const markFailed = db.prepare('UPDATE outbox SET attempts = attempts + 1, last_error = ? WHERE id = ?');
+  const markRefused = db.prepare(`UPDATE outbox SET attempts = attempts + 1, refusals = refusals + 1, last_error = ?,
+    status = CASE WHEN refusals + 1 >= ? THEN 'dead' ELSE status END WHERE id = ? RETURNING status`);
+  const dead = db.prepare(`SELECT id, group_folder AS groupFolder, chat_jid AS chatJid, text, attempts, last_error AS lastError,
+    created_at AS createdAt FROM outbox WHERE status = 'dead' ORDER BY id`);
   const sentFor = db.prepare(`SELECT chat_jid AS chatJid, text FROM outbox WHERE status = 'sent' ORDER BY id`);
 
   return {
@@ -21,6 +25,11 @@ export function createOutboxStore(db: Db) {
     pendingChats: () => (pendingChats.all() as { jid: string }[]).map((r) => r.jid),
     markSent: (id: number) => { markSent.run(Date.now(), id); },
     markFailedAttempt: (id: number, error: string) => { markFailed.run(error, id); },
+    /** The channel refused this reply; after `limit` refusals it is set aside. Returns true when it was. */
+    markRefused: (id: number, error: string, limit: number) =>
+      (markRefused.get(error, limit, id) as { status: string } | undefined)?.status === 'dead',
+    /** Replies set aside after the channel refused them again and again, oldest first. */
+    deadLetters: () => dead.all() as { id: number; groupFolder: string; chatJid: string; text: string; attempts: number; lastError: string | null; createdAt: number }[],
     /** Everything delivered, in order: for diagnostics and tests. */
     sent: () => sentFor.all() as { chatJid: string; text: string }[],
   };

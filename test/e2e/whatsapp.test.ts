@@ -190,6 +190,9 @@ describe('outbound to WhatsApp', () => {
     sock.deliver([fx.typedKai]);
     await waitFor('a failed attempt', () =>
       (daemon!.stores.db.prepare("SELECT attempts FROM outbox WHERE status = 'pending'").get() as { attempts: number } | undefined)?.attempts);
+    // Refused while connected: counted towards setting it aside, unlike a send while disconnected.
+    expect((daemon!.stores.db.prepare('SELECT refusals, last_error AS e FROM outbox').get() as { refusals: number; e: string }))
+      .toMatchObject({ refusals: 1, e: expect.stringMatching(/^ChannelRefused: WhatsApp refused the message/) });
     sock.failSends = false;
     sock.open(); // a channel "ready" wakes the outbox at once
     await waitFor('the retried reply', () => sock.sent.length === 1);

@@ -6,7 +6,7 @@
 import { jidNormalizedUser, type GroupMetadata } from '@whiskeysockets/baileys';
 import type { Db } from '../../store/db.ts';
 import type { Logger } from '../../logger.ts';
-import { ChannelUnavailable, type Channel, type ChannelEvents } from '../channel.ts';
+import { ChannelRefused, ChannelUnavailable, type Channel, type ChannelEvents } from '../channel.ts';
 import { createSqliteAuthState } from './auth-store.ts';
 import { decideOnClose, type ConnectionStatus } from './close-policy.ts';
 import { toInbound, type BotIdentity } from './inbound.ts';
@@ -188,6 +188,8 @@ export function createWhatsAppChannel(deps: WhatsAppDeps): WhatsAppChannel {
           await s.sendMessage(chatJid, { text: chunk }, { messageId: id });
           store.recordSent(id, chatJid, chunk);
         } catch (err) {
+          // Still connected: WhatsApp refused this message. Otherwise the connection went away mid-send.
+          if (status === 'connected' && sock === s) throw new ChannelRefused(`WhatsApp refused the message: ${String(err)}`);
           throw new ChannelUnavailable(`WhatsApp did not accept the message: ${String(err)}`);
         } finally {
           sending.delete(id);

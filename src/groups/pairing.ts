@@ -45,7 +45,8 @@ export function createPairing(deps: PairingDeps) {
   return {
     /** A direct message from a chat no group has: asks the owner, the first time only. */
     unknownDirect(msg: InboundMessage): void {
-      if (find.get(msg.chatJid)) return;
+      // People only: not channels (newsletters), broadcast lists or anything else WhatsApp delivers.
+      if (!/@(s\.whatsapp\.net|lid)$/.test(msg.chatJid) || find.get(msg.chatJid)) return;
       insert.run(msg.chatJid, msg.senderName, directChatFolder(msg), (deps.now ?? Date.now)());
       const number = (msg.senderAltId ?? msg.senderId).split('@')[0];
       const preview = msg.text.length > 200 ? `${msg.text.slice(0, 200)}…` : msg.text;

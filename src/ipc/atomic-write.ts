@@ -10,10 +10,9 @@ export function uniqueFileName(now = Date.now()): string {
 
 export async function writeFileAtomic(dir: string, name: string, content: string): Promise<string> {
   const final = path.join(dir, name);
-  const tmp = path.join(dir, `.${name}.tmp`);
-  // The directory may be writable by an agent: remove whatever sits at the temp name and create it
-  // afresh ('wx' fails rather than follow a link planted there).
-  await fs.rm(tmp, { force: true });
+  // The directory may be writable by an agent: a temp name it cannot guess, created afresh ('wx'
+  // fails rather than follow a link), so nothing it planted can be in the way or be written through.
+  const tmp = path.join(dir, `.${name}.${randomBytes(8).toString('hex')}.tmp`);
   // Readable by the container's user, which may not own it (rootless Docker); data/ (0700) guards access.
   const handle = await fs.open(tmp, 'wx', 0o644);
   try {

@@ -59,6 +59,13 @@ function parse(source: IpcSource, content: string): { ok: true; req: IpcRequest 
 }
 
 export function createIpcProcessor(deps: IpcProcessorDeps): IpcProcessor {
+  /** Marks the run's messages answered up to `answersThrough`; the agent cannot mark more than it was given. */
+  function markAnswered(folder: string, run: ReturnType<IpcProcessorDeps['runs']['latestOpen']>, answersThrough: number | undefined): void {
+    if (answersThrough !== undefined && run?.kind === 'chat' && run.deliveredSeq !== null) {
+      deps.groups.advanceCursor(folder, Math.min(answersThrough, run.deliveredSeq));
+    }
+  }
+
   async function act(source: Group, action: Action, sourceKey: string): Promise<ProcessResult> {
     switch (action.kind) {
       case 'send': {
@@ -71,21 +78,15 @@ export function createIpcProcessor(deps: IpcProcessorDeps): IpcProcessor {
           const fresh = deps.outbox.add({ sourceKey, groupFolder: source.folder, chatJid: action.chatJid,
             text: action.text, runId: run?.id ?? null });
           // Stored reply and answered messages commit together, so a crash can neither lose the reply
-          // nor answer those messages again. The agent cannot mark more than it was given.
-          if (fresh && action.answersThrough !== undefined && run?.kind === 'chat' && run.deliveredSeq !== null) {
-            deps.groups.advanceCursor(source.folder, Math.min(action.answersThrough, run.deliveredSeq));
-          }
+          // nor answer those messages again.
+          if (fresh) markAnswered(source.folder, run, action.answersThrough);
           return fresh;
         })();
         if (added) deps.onReply(source.folder, action.chatJid, action.answersThrough !== undefined);
         return { ok: true };
       }
       case 'turn-end': {
-        // The same bound as for a reply: never past what the run was given.
-        const run = deps.runs.latestOpen(source.folder);
-        if (action.answersThrough !== undefined && run?.kind === 'chat' && run.deliveredSeq !== null) {
-          deps.groups.advanceCursor(source.folder, Math.min(action.answersThrough, run.deliveredSeq));
-        }
+        markAnswered(source.folder, deps.runs.latestOpen(source.folder), action.answersThrough);
         deps.onTurnEnd?.(source.folder);
         return { ok: true };
       }

@@ -2,12 +2,12 @@
  * @module What the agent's list tools read: the tasks it may manage and (for main) the group chats
  * seen, written by the host into the group's IPC root whenever they may have changed.
  */
-import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Group } from '../domain.ts';
 import type { createGroupStore } from '../store/groups.ts';
 import type { createTaskStore } from '../store/tasks.ts';
+import { writeFileAtomicSync } from './atomic-write.ts';
 import { WORKSPACE_DIR_MODE } from './ipc-dirs.ts';
 import { GROUPS_SNAPSHOT, TASKS_SNAPSHOT, type groupsSnapshotSchema, type tasksSnapshotSchema } from './protocol.ts';
 import type { z } from 'zod';
@@ -18,18 +18,8 @@ export type SnapshotDeps = {
   tasks: ReturnType<typeof createTaskStore>;
 };
 
-/**
- * Replaces the file by rename. The IPC root is the agent's to write: the temp name is one it cannot
- * guess, created afresh ('wx' never follows a link), and a directory it put at the final name is
- * moved aside (within its own directory) instead of blocking the snapshot.
- */
-function writeJson(dir: string, name: string, value: unknown): void {
-  const tmp = path.join(dir, `.${name}.${randomBytes(8).toString('hex')}.tmp`);
-  fs.writeFileSync(tmp, JSON.stringify(value), { flag: 'wx', mode: 0o644 });
-  const final = path.join(dir, name);
-  if (fs.lstatSync(final, { throwIfNoEntry: false })?.isDirectory()) fs.renameSync(final, `${tmp}.moved-aside`);
-  fs.renameSync(tmp, final);
-}
+/** The IPC root is the agent's to write: see writeFileAtomicSync. */
+const writeJson = (dir: string, name: string, value: unknown) => writeFileAtomicSync(dir, name, JSON.stringify(value));
 
 export function writeSnapshots(deps: SnapshotDeps, group: Group): void {
   const dir = path.join(deps.ipcDir, group.folder);

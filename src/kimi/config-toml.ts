@@ -153,21 +153,29 @@ export function chooseModel(c: { default_model?: unknown; models?: unknown }, wa
   const model = wanted ?? (typeof c.default_model === 'string' ? c.default_model : undefined);
   if (model && models.includes(model)) return { ok: true, model };
   const known = models.join(', ') || 'none';
-  if (!model) return { ok: false, problem: `neither KIMI_MODEL nor default_model in config.toml names a model (it has: ${known}); set one of them` };
+  if (!model) return { ok: false, problem: `neither KIMI_MODEL nor default_model in config.toml names a model (it has: ${known}); set one of them.` };
   return { ok: false, problem: `${wanted ? 'KIMI_MODEL' : 'default_model'}=${model} names no table of [models] in config.toml (it has: ${known}); ` +
-    `set KIMI_MODEL in .env to one of those, or add [models.${model}] to data/credentials/config.toml` };
+    `set KIMI_MODEL in .env to one of those, or add [models.${model}] to data/credentials/config.toml.` };
 }
 
-/** The model check of a run, straight from the file: null when fine, else the sentence to tell. */
-export async function modelProblem(file: string, wanted: string | null): Promise<string | null> {
+/**
+ * The model of a run, straight from the file; the daemon asks before each container, and the
+ * agent-runner (which imports this module too) before its first turn.
+ */
+export async function resolveModel(file: string, wanted: string | null): Promise<{ ok: true; model: string } | { ok: false; problem: string }> {
   let data: unknown;
   try {
     const parsed = parseToml(await fs.readFile(file, 'utf8'));
-    if (!parsed.ok) return `${file}: ${parsed.problem}; run \`nanokimi doctor\``;
+    if (!parsed.ok) return { ok: false, problem: `${file}: ${parsed.problem}; run \`nanokimi doctor\`.` };
     data = parsed.data;
   } catch (err) {
-    return `${file} cannot be read (${(err as NodeJS.ErrnoException).code ?? String(err)}); run \`nanokimi doctor\``;
+    return { ok: false, problem: `${file} cannot be read (${(err as NodeJS.ErrnoException).code ?? String(err)}); run \`nanokimi doctor\`.` };
   }
-  const chosen = chooseModel(data as { default_model?: unknown; models?: unknown }, wanted);
+  return chooseModel(data as { default_model?: unknown; models?: unknown }, wanted);
+}
+
+/** The model check of a run: null when fine, else the sentence to tell. */
+export async function modelProblem(file: string, wanted: string | null): Promise<string | null> {
+  const chosen = await resolveModel(file, wanted);
   return chosen.ok ? null : chosen.problem;
 }

@@ -13,6 +13,8 @@ import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import TOML from '@iarna/toml';
+import { writeFileAtomic } from '../ipc/atomic-write.ts';
+import { readAgentFile, removeAgentEntry } from '../ipc/ipc-dirs.ts';
 import type { Logger } from '../logger.ts';
 import { endpointsOf, tokenFileName, type KimiEndpoints } from './endpoints.ts';
 import { refreshKimiToken, type IssuedToken } from './oauth-refresh.ts';
@@ -67,39 +69,14 @@ export type TokenCustody = {
   stop(): Promise<void>;
 };
 
-function readToken(file: string): HostToken | null {
-  let fd: number;
-  try { fd = fs.openSync(file, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW | fs.constants.O_NONBLOCK); } catch { return null; }
+/** A login file: read through no link and no FIFO (the shared one is the agents' to write). */
+async function readToken(file: string): Promise<HostToken | null> {
+  const text = await readAgentFile(file, MAX_TOKEN_BYTES);
+  if (text === null) return null;
   try {
-    const st = fs.fstatSync(fd);
-    if (!st.isFile() || st.size > MAX_TOKEN_BYTES) return null;
-    const parsed = tokenFileSchema.safeParse(JSON.parse(fs.readFileSync(fd, 'utf8')));
+    const parsed = tokenFileSchema.safeParse(JSON.parse(text));
     return parsed.success && parsed.data.refresh_token ? (parsed.data as HostToken) : null;
-  } catch { return null; } finally { fs.closeSync(fd); }
-}
-
-/**
- * Every container can write data/oauth-token/, so the names in it are the agents' to play with: the
- * temp file gets a name no agent can guess and is created afresh (never through a link), and
- * whatever sits at the final name (a link, a directory, a FIFO) is moved aside, not followed or
- * emptied, before the new copy is renamed in. Renames never follow links.
- */
-function writeIntoShared(dir: string, name: string, text: string): void {
-  const tmp = path.join(dir, `.${name}.${randomUUID()}.tmp`);
-  const { O_WRONLY, O_CREAT, O_EXCL, O_NOFOLLOW } = fs.constants;
-  // Readable by the container's user, which may not own it (rootless Docker); data/ (0700) guards it on the host.
-  const fd = fs.openSync(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, 0o644);
-  try { fs.writeFileSync(fd, text); fs.fsyncSync(fd); } finally { fs.closeSync(fd); }
-  const final = path.join(dir, name);
-  const st = fs.lstatSync(final, { throwIfNoEntry: false });
-  if (st?.isDirectory()) fs.renameSync(final, path.join(dir, `.${name}.${randomUUID()}.moved-aside`));
-  fs.renameSync(tmp, final);
-}
-
-/** Removes a file or link by that name; anything else an agent put there is left alone. */
-function removeEntry(dir: string, name: string): void {
-  const st = fs.lstatSync(path.join(dir, name), { throwIfNoEntry: false });
-  if (st && !st.isDirectory()) fs.unlinkSync(path.join(dir, name));
+  } catch { return null; }
 }
 
 function writePrivate(file: string, text: string): void {
@@ -138,10 +115,10 @@ export function startTokenCustody(deps: CustodyDeps): TokenCustody {
    * Before custody, containers refreshed the token in data/oauth-token/ themselves, so the newest
    * refresh token is there. It is taken over once; after that the host never reads that directory.
    */
-  function adoptPreCustodyToken(): void {
+  async function adoptPreCustodyToken(): Promise<void> {
     if (fs.existsSync(marker)) return;
     fs.mkdirSync(credDir, { recursive: true, mode: 0o700 });
-    const live = readToken(path.join(copyDir, tokenFileName(endpoints()))) ?? readToken(path.join(copyDir, 'kimi-code.json'));
+    const live = await readToken(path.join(copyDir, tokenFileName(endpoints()))) ?? await readToken(path.join(copyDir, 'kimi-code.json'));
     if (live) {
       if (fs.existsSync(hostFile)) fs.copyFileSync(hostFile, `${hostFile}.pre-custody`);
       writePrivate(hostFile, JSON.stringify(live));
@@ -154,9 +131,10 @@ export function startTokenCustody(deps: CustodyDeps): TokenCustody {
     current = t;
     fs.mkdirSync(copyDir, { recursive: true });
     const name = tokenFileName(endpoints());
-    writeIntoShared(copyDir, name, JSON.stringify(containerCopy(t)));
+    // Every container writes this directory: writeFileAtomic is safe against what they planted there.
+    await writeFileAtomic(copyDir, name, JSON.stringify(containerCopy(t)));
     // A refresh token left in the shared directory by the pre-custody layout must not stay readable.
-    if (name !== 'kimi-code.json') removeEntry(copyDir, 'kimi-code.json');
+    if (name !== 'kimi-code.json') await removeAgentEntry(path.join(copyDir, 'kimi-code.json'));
   }
 
   /** Said once (in the log, and to the owner when `tell`) until a new login arrives; the checks that follow stay quiet. */
@@ -182,7 +160,8 @@ export function startTokenCustody(deps: CustodyDeps): TokenCustody {
   }
 
   async function tick(): Promise<void> {
-    const t = readToken(hostFile);
+    await adoptPreCustodyToken(); // once: after that the marker is there and it returns at once
+    const t = await readToken(hostFile);
     if (!t) {
       current = null;
       lost(`No usable Kimi login at ${hostFile}: agents cannot answer. Fix: ${LOGIN_FIX}`, false);
@@ -220,7 +199,6 @@ export function startTokenCustody(deps: CustodyDeps): TokenCustody {
     schedule(wait);
   }
 
-  adoptPreCustodyToken();
   run();
   return {
     secrets: () => (current ? [current.access_token, current.refresh_token].filter((s) => s.length >= 16) : []),

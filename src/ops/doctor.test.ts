@@ -156,7 +156,7 @@ describe('config.toml', () => {
     const c = await check('config.toml');
     expect(c).toMatchObject({ ok: false, detail: 'data/credentials/config.toml is valid, but the model is not' });
     expect(c.fix).toBe('KIMI_MODEL=kimi-turbo names no table of [models] in config.toml (it has: kimi-code); ' +
-      'set KIMI_MODEL in .env to one of those, or add [models.kimi-turbo] to data/credentials/config.toml');
+      'set KIMI_MODEL in .env to one of those, or add [models.kimi-turbo] to data/credentials/config.toml.');
   });
 
   it('tells to run the setup script when it is missing', async () => {

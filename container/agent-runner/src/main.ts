@@ -12,10 +12,10 @@ import { buildContext, composePrompt } from './context.ts';
 import { classifyRpcError, exitWithFailure } from './failures.ts';
 import { removeInternal } from './internal.ts';
 import { nextInput, writeMessage, writeTurnEnd } from './ipc-io.ts';
+import { resolveModel } from '../../../src/kimi/config-toml.ts';
 import { log } from './log.ts';
-import { chooseModel } from './model-check.ts';
 import { createSessionLedger } from './session-ledger.ts';
-import { countCompactions } from './session-log.ts';
+import { createCompactionCounter } from './session-log.ts';
 import { readSettings } from './settings.ts';
 import { MCP_SERVER_NAME } from './tools.ts';
 import { runTurn } from './turn.ts';
@@ -25,8 +25,8 @@ const IDLE_EXIT_MS = 60 * 60_000;
 
 log('runner-boot');
 const s = readSettings(process.env);
-const chosen = chooseModel(path.join(s.kimiHome, 'config.toml'), s.model);
-if (!chosen.ok) exitWithFailure({ kind: 'config', message: chosen.message });
+const chosen = await resolveModel(path.join(s.kimiHome, 'config.toml'), s.model ?? null);
+if (!chosen.ok) exitWithFailure({ kind: 'config', message: chosen.problem });
 const model = chosen.model;
 
 const acp = startKimiAcp({
@@ -57,12 +57,13 @@ try {
 let entry = known?.cli === session.id ? known : { cli: session.id };
 ledger.set(s.sessionId, entry);
 log('runner-start', { group: s.group, session: s.sessionId, cliSession: session.id, resumed: session.resumed, model });
+const compactionsSoFar = createCompactionCounter(sessionsDir, session.id);
 
 for (;;) {
   const input = await nextInput(s.ipcDir, IDLE_EXIT_MS);
   if (input === 'close' || input === 'idle') { log('runner-close', { why: input }); break; }
   const context = buildContext({ assistantName: s.assistantName, group: s.group, isMain: s.isMain, globalDir: s.globalDir, workDir: s.workDir });
-  const compactions = countCompactions(sessionsDir, session.id);
+  const compactions = compactionsSoFar();
   // After a compaction the summary may have dropped who the agent is: send the context again.
   const seen = compactions === (entry.compactions ?? 0) ? entry.context : undefined;
   const prompt = composePrompt(input.text, context, seen);
@@ -79,8 +80,11 @@ for (;;) {
   if (hidden) log('internal-text', { text: hidden });
   const answersThrough = input.type === 'messages' ? input.toSeq : undefined;
   if (visible) await writeMessage(s.ipcDir, { text: visible, ...(answersThrough !== undefined ? { answersThrough } : {}) });
-  else await writeTurnEnd(s.ipcDir, answersThrough); // silence is an answer too: the host must hear the turn is over
-  if (!visible) log('turn-silent', { answersThrough });
+  else {
+    // Silence is an answer too: the host must hear that the turn is over.
+    log('turn-silent', { answersThrough });
+    await writeTurnEnd(s.ipcDir, answersThrough);
+  }
 }
 await acp.close();
 process.exit(0);

@@ -24,20 +24,33 @@ export function findSessionLog(sessionsDir: string, cliSessionId: string): strin
 
 const sizeOf = (file: string | null) => (file ? fs.statSync(file, { throwIfNoEntry: false })?.size ?? 0 : 0);
 
-function readFrom(file: string, offset: number): string {
+function readFrom(file: string, offset: number): Buffer {
   const fd = fs.openSync(file, 'r');
   try {
     const size = fs.fstatSync(fd).size;
-    if (size <= offset) return '';
+    if (size <= offset) return Buffer.alloc(0);
     const buf = Buffer.alloc(size - offset);
     fs.readSync(fd, buf, 0, buf.length, offset);
-    return buf.toString('utf8');
+    return buf;
   } finally { fs.closeSync(fd); }
 }
 
-export function countCompactions(sessionsDir: string, cliSessionId: string): number {
-  const file = findSessionLog(sessionsDir, cliSessionId);
-  return file ? readFrom(file, 0).split('"context.apply_compaction"').length - 1 : 0;
+/**
+ * Counts a session's compactions so far. Each call reads only the whole lines the log gained since
+ * the last one, so a long-lived group's growing log is read once per container, not once per turn.
+ */
+export function createCompactionCounter(sessionsDir: string, cliSessionId: string): () => number {
+  let offset = 0;
+  let count = 0;
+  return () => {
+    const file = findSessionLog(sessionsDir, cliSessionId);
+    if (!file) return count;
+    const gained = readFrom(file, offset);
+    const whole = gained.subarray(0, gained.lastIndexOf(0x0a) + 1);
+    count += whole.toString('utf8').split('"context.apply_compaction"').length - 1;
+    offset += whole.length;
+    return count;
+  };
 }
 
 /** Marks where the log ends before a turn, so the turn's own records can be read after it. */
@@ -54,7 +67,7 @@ export async function readTurnEnd(sessionsDir: string, cliSessionId: string, mar
   for (;;) {
     const file = findSessionLog(sessionsDir, cliSessionId);
     if (file) {
-      const lines = readFrom(file, mark.offset).split('\n').filter((l) => l.includes('"turn.ended"'));
+      const lines = readFrom(file, mark.offset).toString('utf8').split('\n').filter((l) => l.includes('"turn.ended"'));
       for (const line of lines.reverse()) {
         try {
           const rec = JSON.parse(line) as { type?: string; reason?: string; error?: TurnError };

@@ -82,6 +82,8 @@ export function startKimiAcp(opts: AcpOptions): KimiAcp {
   const agent = connection.agent;
   const initialized = agent.request('initialize', { protocolVersion: 1, clientCapabilities: {} })
     .then((r) => { log('cli-ready', { cli: r.agentInfo?.version }); return r; });
+  // Closed before anyone awaited it (a config error found while the CLI started): not a crash.
+  initialized.catch(() => undefined);
 
   return {
     exited,

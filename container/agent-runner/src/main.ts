@@ -17,7 +17,7 @@ import { log } from './log.ts';
 import { createSessionLedger } from './session-ledger.ts';
 import { createCompactionCounter } from './session-log.ts';
 import { readSettings } from './settings.ts';
-import { MCP_SERVER_NAME } from './tools.ts';
+import { startToolServer } from './tool-server.ts';
 import { runTurn } from './turn.ts';
 
 /** A safety net only: the host asks the runner to close long before this. */
@@ -25,28 +25,25 @@ const IDLE_EXIT_MS = 60 * 60_000;
 
 log('runner-boot');
 const s = readSettings(process.env);
-const chosen = await resolveModel(path.join(s.kimiHome, 'config.toml'), s.model ?? null);
-if (!chosen.ok) exitWithFailure({ kind: 'config', message: chosen.problem });
-const model = chosen.model;
-
+// The CLI's start-up is the longest step of a cold run: begin it before anything else.
 const acp = startKimiAcp({
   kimiEntry: s.kimiEntry, cwd: s.workDir,
   env: { ...process.env as Record<string, string>, KIMI_CODE_HOME: s.kimiHome, KIMI_DISABLE_TELEMETRY: '1', KIMI_CODE_NO_AUTO_UPDATE: '1' },
 });
-const mcpServers = [{
-  name: MCP_SERVER_NAME, command: process.execPath, args: [path.join(import.meta.dirname, 'mcp-server.ts')],
-  env: [{ name: 'NANOKIMI_IPC_DIR', value: s.ipcDir }, { name: 'NANOKIMI_IS_MAIN', value: s.isMain ? '1' : '0' }],
-}];
+const chosen = await resolveModel(path.join(s.kimiHome, 'config.toml'), s.model ?? null);
+if (!chosen.ok) { await acp.close(); exitWithFailure({ kind: 'config', message: chosen.problem }); }
+const model = chosen.model;
+const tools = await startToolServer({ ipcDir: s.ipcDir, isMain: s.isMain });
 
 // The host stops a container with SIGTERM: take the CLI down with us rather than leave it orphaned.
-process.once('SIGTERM', () => { void acp.close().finally(() => process.exit(143)); });
+process.once('SIGTERM', () => { void Promise.all([acp.close(), tools.close()]).finally(() => process.exit(143)); });
 
 const sessionsDir = path.join(s.kimiHome, 'sessions');
 const ledger = createSessionLedger(sessionsDir);
 const known = ledger.get(s.sessionId);
 let session: { id: string; resumed: boolean };
 try {
-  session = await acp.openSession(known?.cli, mcpServers, model);
+  session = await acp.openSession(known?.cli, [tools.mcpServer], model);
 } catch (err) {
   // A CLI that died on the way says more (its exit and stderr) than the closed connection does.
   const died = await Promise.race([acp.exited, new Promise<null>((r) => setTimeout(() => r(null), 1000))]);

@@ -1,10 +1,12 @@
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import readline from 'node:readline';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { silentLogger } from '../logger.ts';
 import { ensureIpcDirs } from './ipc-dirs.ts';
-import { startIpcWatcher, type IpcWatcher } from './watcher.ts';
+import { openFailure, startIpcWatcher, type IpcWatcher } from './watcher.ts';
 
 let root: string;
 let watcher: IpcWatcher | undefined;
@@ -77,5 +79,71 @@ describe('the IPC watcher', () => {
     await watcher!.drain('alpha');
     expect(fs.readFileSync(hostFile, 'utf8')).toBe('keep');
     expect(fs.lstatSync(path.join(ipcDir, 'alpha/errors/x.json.reason')).isFile()).toBe(true);
+  });
+});
+
+describe('an IPC entry the watcher cannot open', () => {
+  it('is refused only for its own kind; other errors leave it for the next scan', () => {
+    expect(openFailure('ENOENT')).toBe('gone');
+    for (const code of ['ELOOP', 'ENXIO', 'EISDIR']) expect(openFailure(code)).toBe('refuse');
+    for (const code of ['EACCES', 'EPERM', 'EMFILE', 'ENFILE', 'EIO', undefined]) expect(openFailure(code)).toBe('retry');
+  });
+
+  // In a process of its own, as another user when we are root: permissions must apply to the watcher.
+  async function childWatcher(ipcDir: string) {
+    const asOther = process.getuid!() === 0 ? { uid: 1000, gid: 1000 } : {};
+    const child = spawn(process.execPath, [path.join(import.meta.dirname, '../../test/fixtures/watcher-child.ts'), ipcDir],
+      { ...asOther, stdio: ['pipe', 'pipe', 'inherit'] });
+    const lines: Record<string, unknown>[] = [];
+    let waiting: (() => void) | undefined;
+    readline.createInterface({ input: child.stdout }).on('line', (l) => { lines.push(JSON.parse(l)); if (l.includes('"drained"')) waiting?.(); });
+    child.on('exit', (code) => { lines.push({ exited: code }); waiting?.(); });
+    return {
+      lines,
+      drain: () => new Promise<void>((r) => { waiting = r; child.stdin.write('drain\n'); }),
+      stop: () => new Promise<void>((r) => { child.on('exit', () => r()); child.stdin.end(); }),
+    };
+  }
+
+  it('keeps a reply it may not read (EACCES), says so once, and delivers it once it can', async () => {
+    fs.chmodSync(root, 0o755);
+    const ipcDir = path.join(root, 'ipc');
+    ensureIpcDirs(ipcDir, 'alpha');
+    for (const d of ['', 'alpha', 'alpha/messages', 'alpha/tasks', 'alpha/errors', 'alpha/input']) fs.chmodSync(path.join(ipcDir, d), 0o777);
+    const reply = path.join(ipcDir, 'alpha/messages/1.json');
+    fs.writeFileSync(reply, '{"text":"valid"}');
+    fs.chmodSync(reply, 0o000);
+    const w = await childWatcher(ipcDir);
+    await w.drain();
+    await w.drain();
+    expect(w.lines.filter((l) => 'seen' in l)).toEqual([]);
+    expect(fs.existsSync(reply)).toBe(true);
+    expect(fs.readdirSync(path.join(ipcDir, 'alpha/errors'))).toEqual([]);
+    const said = w.lines.filter((l) => String(l.msg).startsWith('IPC file cannot be opened (EACCES)'));
+    expect(said).toHaveLength(1);
+
+    fs.chmodSync(reply, 0o644);
+    await w.drain();
+    expect(w.lines.filter((l) => 'seen' in l)).toEqual([{ seen: '1.json' }]);
+    expect(fs.existsSync(reply)).toBe(false);
+    await w.stop();
+  });
+
+  it('says once that a directory cannot be read, and reads it once it can', async () => {
+    fs.chmodSync(root, 0o755);
+    const ipcDir = path.join(root, 'ipc');
+    ensureIpcDirs(ipcDir, 'alpha');
+    for (const d of ['', 'alpha', 'alpha/messages', 'alpha/tasks', 'alpha/errors', 'alpha/input']) fs.chmodSync(path.join(ipcDir, d), 0o777);
+    fs.writeFileSync(path.join(ipcDir, 'alpha/messages/1.json'), '{"text":"valid"}', { mode: 0o644 });
+    fs.chmodSync(path.join(ipcDir, 'alpha/messages'), 0o333);
+    const w = await childWatcher(ipcDir);
+    await w.drain();
+    await w.drain();
+    expect(w.lines.filter((l) => 'seen' in l)).toEqual([]);
+    expect(w.lines.filter((l) => String(l.msg).startsWith('IPC directory cannot be read (EACCES)'))).toHaveLength(1);
+    fs.chmodSync(path.join(ipcDir, 'alpha/messages'), 0o777);
+    await w.drain();
+    expect(w.lines.filter((l) => 'seen' in l)).toEqual([{ seen: '1.json' }]);
+    await w.stop();
   });
 });

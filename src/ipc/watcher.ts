@@ -34,12 +34,29 @@ export type IpcWatcher = {
 
 const sources: readonly IpcSource[] = ['messages', 'tasks'];
 
+/**
+ * What an error opening an IPC entry means. Only the entry's own kind is a reason to refuse it (a
+ * link, a socket, a device); anything else (EACCES, EMFILE, EIO, ...) says nothing about the file,
+ * which may be a valid reply: it stays where it is for the next scan.
+ */
+export function openFailure(code: string | undefined): 'gone' | 'refuse' | 'retry' {
+  if (code === 'ENOENT') return 'gone';
+  if (code === 'ELOOP' || code === 'ENXIO' || code === 'EISDIR' || code === 'ENODEV' || code === 'EOPNOTSUPP') return 'refuse';
+  return 'retry';
+}
+
 export function startIpcWatcher(deps: IpcWatcherDeps): IpcWatcher {
   const watchers = new Map<string, fs.FSWatcher[]>();
   // One scan per directory at a time; a request during a scan runs one more scan after it.
   const running = new Map<string, Promise<void>>();
   const again = new Set<string>();
   let stopped = false;
+  // A failure that repeats on every rescan is logged once, until it clears.
+  const failing = new Map<string, string>();
+  function failed(key: string, code: string, line: () => void): void {
+    if (failing.get(key) !== code) line();
+    failing.set(key, code);
+  }
 
   async function quarantine(folder: string, dir: string, name: string, reason: string): Promise<void> {
     const errors = ipcSubdir(deps.ipcDir, folder, 'errors');
@@ -62,8 +79,16 @@ export function startIpcWatcher(deps: IpcWatcherDeps): IpcWatcher {
       // O_NOFOLLOW: a symlink is refused at open, so it cannot be swapped in after a check.
       handle = await fsp.open(file, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW | fs.constants.O_NONBLOCK);
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return; // processed by an earlier scan
+      const code = (err as NodeJS.ErrnoException).code;
+      const what = openFailure(code);
+      if (what === 'gone') { failing.delete(file); return; } // processed by an earlier scan
+      if (what === 'retry') {
+        failed(file, code ?? String(err), () => deps.log.error({ group: folder, file: name, code, err: String(err) },
+          `IPC file cannot be opened (${code}); left in place and tried again on every rescan. If it persists, check that the daemon's user may read ${dir}`));
+        return;
+      }
     }
+    failing.delete(file);
     try {
       const stat = await handle?.stat();
       if (!handle || !stat?.isFile()) verdict = { ok: false, reason: 'not a regular file (symbolic links and directories are refused)' };
@@ -86,7 +111,16 @@ export function startIpcWatcher(deps: IpcWatcherDeps): IpcWatcher {
 
   async function scanOnce(folder: string, source: IpcSource): Promise<void> {
     const dir = ipcSubdir(deps.ipcDir, folder, source);
-    const names = await fsp.readdir(dir).catch(() => [] as string[]);
+    let names: string[];
+    try {
+      names = await fsp.readdir(dir);
+      failing.delete(dir);
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code ?? String(err);
+      failed(dir, code, () => deps.log.error({ group: folder, dir, code, err: String(err) },
+        `IPC directory cannot be read (${code}); the group's replies wait until it can. Check that the daemon's user may read ${dir}`));
+      return;
+    }
     // Temp files (dot-prefixed) are still being written; sorted names keep a group's replies in order.
     for (const name of names.filter((n) => !n.startsWith('.')).sort()) {
       await handle(folder, source, dir, name).catch((err: unknown) =>
@@ -115,10 +149,17 @@ export function startIpcWatcher(deps: IpcWatcherDeps): IpcWatcher {
   function add(folder: string): void {
     if (watchers.has(folder) || stopped) return;
     ensureIpcDirs(deps.ipcDir, folder);
-    watchers.set(folder, sources.map((source) => {
-      const w = fs.watch(path.join(deps.ipcDir, folder, source), () => void scan(folder, source));
-      w.on('error', (err) => deps.log.warn({ err, group: folder }, 'IPC watch failed; the rescan will cover it'));
-      return w;
+    watchers.set(folder, sources.flatMap((source) => {
+      const dir = path.join(deps.ipcDir, folder, source);
+      try {
+        const w = fs.watch(dir, () => void scan(folder, source));
+        w.on('error', (err) => deps.log.warn({ err, group: folder }, 'IPC watch failed; the rescan will cover it'));
+        return [w];
+      } catch (err) {
+        // Unreadable, say: the scan says what is wrong, and the rescan keeps trying.
+        deps.log.warn({ group: folder, dir, err: String(err) }, 'IPC directory cannot be watched; it is scanned every rescan instead');
+        return [];
+      }
     }));
     void drain(folder);
   }

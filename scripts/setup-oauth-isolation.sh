@@ -25,11 +25,14 @@ Options:
                        (~/.kimi/credentials/kimi-code.json for a login of the old Python CLI)
                        Once the daemon keeps the login (data/credentials/.token-custody exists),
                        the token is installed as data/credentials/kimi-code.json instead.
-  --force              replace an existing data/oauth-token/kimi-code.json
+  --force              replace the live token (data/oauth-token/kimi-code.json, or the daemon's
+                       login once it keeps it) with the one --token names; --force needs --token:
+                       the backup may be older than the live token, whose refresh token has rotated
   --rootless           Docker is rootless: grant the container user through ACLs
   --rootful            Docker is rootful: no ACL is needed
                        (default: ask `docker info`)
-  --container-uid N    uid the agent runs as inside the container (default 1000, the image's `node`)
+  --container-uid N    uid the agent runs as inside the container (default: CONTAINER_USER's uid,
+                       else 1000, the image's `node`)
   --docker-user NAME   user that runs rootless Docker, looked up in /etc/subuid
                        (default: $SUDO_USER, else you)
   --host-uid N         grant this host uid directly, skipping detection and /etc/subuid (repeatable)
@@ -38,12 +41,14 @@ Options:
   --root DIR           project root (default: the directory above this script)
   -h, --help           this text
 
+The daemon's DATA_DIR, GROUPS_DIR and CONTAINER_USER are read as the daemon reads them: from the
+environment, else from the project's .env, else their defaults (data, groups, 1000:1000).
 Environment: NANOKIMI_SUBUID_FILE replaces /etc/subuid (for tests).
 EOF
 }
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-TOKEN_SRC="" FORCE=0 DRY=0 MODE="" CONTAINER_UID=1000 WORKSPACE=1
+TOKEN_SRC="" FORCE=0 DRY=0 MODE="" CONTAINER_UID="" WORKSPACE=1
 DOCKER_USER="${SUDO_USER:-$(id -un)}"
 SUBUID_FILE="${NANOKIMI_SUBUID_FILE:-/etc/subuid}"
 GRANT_UIDS=()
@@ -77,22 +82,52 @@ while [[ $# -gt 0 ]]; do
   esac
   shift
 done
-is_uint "$CONTAINER_UID" || die "--container-uid takes a number, got '$CONTAINER_UID'"
 [[ -d $ROOT ]] || die "project root $ROOT is not a directory"
 ROOT="$(cd "$ROOT" && pwd)"
+((FORCE == 0)) || [[ -n $TOKEN_SRC ]] || die "--force replaces the live token: name the new one with --token PATH" \
+  "the backup in data/credentials/ may be older than the live token, whose refresh token the CLI rotated;" \
+  "installing it could leave every agent logged out. After \`kimi login\` on the host:" \
+  "scripts/setup-oauth-isolation.sh --token ~/.kimi-code/credentials/kimi-code.json --force"
 
-TOKDIR="$ROOT/data/oauth-token"
+# A setting as the daemon sees it: the environment first, then the project's .env (dotenv's rules,
+# simply: the last KEY=value line, quotes or a trailing comment removed), else empty.
+setting() {
+  local key=$1 line value=""
+  if [[ -n ${!key-} ]]; then printf '%s' "${!key}"; return; fi
+  [[ -f $ROOT/.env ]] || return 0
+  line=$(grep -E "^[[:space:]]*(export[[:space:]]+)?$key[[:space:]]*=" "$ROOT/.env" | tail -n 1) || true
+  [[ -n $line ]] || return 0
+  value=${line#*=}
+  value="${value#"${value%%[![:space:]]*}"}"
+  if [[ $value =~ ^\"([^\"]*)\" || $value =~ ^\'([^\']*)\' ]]; then value=${BASH_REMATCH[1]}
+  else value=${value%%#*}; value="${value%"${value##*[![:space:]]}"}"; fi
+  printf '%s' "$value"
+}
+# Relative paths are relative to the project root, as in src/config.ts.
+project_path() { if [[ $1 == /* ]]; then printf '%s' "$1"; else printf '%s' "$ROOT/$1"; fi; }
+DATA=$(project_path "$(setting DATA_DIR)"); [[ $DATA != "$ROOT/" ]] || DATA=$ROOT/data
+GROUPS_ROOT=$(project_path "$(setting GROUPS_DIR)"); [[ $GROUPS_ROOT != "$ROOT/" ]] || GROUPS_ROOT=$ROOT/groups
+DATA=${DATA%/} GROUPS_ROOT=${GROUPS_ROOT%/}
+if [[ -z $CONTAINER_UID ]]; then
+  container_user=$(setting CONTAINER_USER)
+  if [[ -z $container_user ]]; then CONTAINER_UID=1000
+  elif [[ $container_user =~ ^([0-9]+):[0-9]+$ ]]; then CONTAINER_UID=${BASH_REMATCH[1]}
+  else die "CONTAINER_USER='$container_user' is not uid:gid (e.g. 1000:1000)" "fix it in $ROOT/.env or the environment"; fi
+fi
+is_uint "$CONTAINER_UID" || die "--container-uid takes a number, got '$CONTAINER_UID'"
+
+TOKDIR="$DATA/oauth-token"
 TOKEN="$TOKDIR/kimi-code.json"
 LOCK="$TOKDIR/kimi-code.lock"
-BACKUP="$ROOT/data/credentials/kimi-code.json"
+BACKUP="$DATA/credentials/kimi-code.json"
 # Once the daemon keeps the login (src/kimi/token-custody.ts), the token with its refresh token
 # lives in data/credentials/kimi-code.json and the daemon alone writes data/oauth-token/ (an access
 # token only). A new login then goes where the daemon reads it, not into the shared directory.
 CUSTODY=0
-if [[ -f $ROOT/data/credentials/.token-custody ]]; then CUSTODY=1; TOKEN=$BACKUP; fi
+if [[ -f $DATA/credentials/.token-custody ]]; then CUSTODY=1; TOKEN=$BACKUP; fi
 # Bind-mounted read-write into agent containers besides the token directory (src/agent/mounts.ts).
-WORKSPACE_ROOTS=("$ROOT/groups" "$ROOT/data/ipc" "$ROOT/data/sessions")
-CONFIG="$ROOT/data/credentials/config.toml"
+WORKSPACE_ROOTS=("$GROUPS_ROOT" "$DATA/ipc" "$DATA/sessions")
+CONFIG="$DATA/credentials/config.toml"
 rel() { printf '%s' "${1#"$ROOT"/}"; }
 relogin_hint=("get a token with \`kimi login\` on the host, then run:"
   "scripts/setup-oauth-isolation.sh --token ~/.kimi-code/credentials/kimi-code.json --force")
@@ -296,7 +331,6 @@ elif [[ -f $BACKUP ]]; then
   src=$BACKUP
 fi
 if [[ ! -e $TOKEN || $FORCE == 1 ]]; then
-  if [[ -z $src && -e $TOKEN ]]; then die "--force needs a token to install, and $(rel "$BACKUP") is missing" "${relogin_hint[@]}"; fi
   [[ -n $src ]] || die "no token: neither $(rel "$TOKEN") nor $(rel "$BACKUP") exists" "${relogin_hint[@]}"
   verdict=$(token_check "$src") || die "could not check $src: the node (or python3) check itself failed"
   [[ $verdict == ok* ]] || die "$src is not a Kimi token file: ${verdict#bad }" \
@@ -331,7 +365,7 @@ elif [[ -e $LOCK ]]; then already "$(rel "$LOCK") exists"
 else apply "create $(rel "$LOCK") (mode 600)" create_lock "$LOCK"; fi
 
 if [[ -e $TOKEN && $FORCE == 0 ]]; then
-  already "$(rel "$TOKEN") exists (--force replaces it)"
+  already "$(rel "$TOKEN") exists (--token PATH --force replaces it)"
   if [[ -n $TOKEN_SRC ]] && ! cmp -s -- "$TOKEN_SRC" "$TOKEN" 2>/dev/null; then
     say "  note: it differs from $TOKEN_SRC (or cannot be read); add --force to install that one"
   fi
@@ -379,7 +413,7 @@ else
   for root in "${WORKSPACE_ROOTS[@]}"; do
     r=$(rel "$root")
     if [[ -d $root ]]; then already "$r exists"
-    elif [[ $root == "$ROOT/groups" ]]; then apply "create $r" mkdir -p -- "$root"
+    elif [[ $root == "$GROUPS_ROOT" ]]; then apply "create $r" mkdir -p -- "$root"
     else apply "create $r (mode 700)" mkdir -p -m 700 -- "$root"; fi
     if [[ -d $root && $(owner_uid "$root") != "$(id -u)" && $(id -u) != 0 ]]; then
       say "  PROBLEM: $r belongs to uid $(owner_uid "$root"), not to you ($(id -un)): run this script as its owner"

@@ -475,6 +475,42 @@ describe.skipIf(!hasAcl)('setup-oauth-isolation.sh', () => {
     expect(fs.readdirSync(p.tokenDir).sort()).toEqual(['kimi-code.json', 'kimi-code.lock']);
   });
 
+  it('refuses --force without --token: the backup may be older than the live, rotated token', () => {
+    const p = makeProject();
+    expect(runScript(p, ['--rootless']).status).toBe(0);
+    const rotated = tokenJson(30, 'rotated-by-the-cli');
+    fs.writeFileSync(p.token, rotated);
+    const r = runScript(p, ['--rootless', '--force']);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain('--force replaces the live token: name the new one with --token PATH');
+    expect(fs.readFileSync(p.token, 'utf8')).toBe(rotated);
+  });
+
+  it('reads DATA_DIR, GROUPS_DIR and CONTAINER_USER from .env, and the environment over .env, as the daemon does', () => {
+    const p = makeProject();
+    // The project keeps its state elsewhere: move what makeProject made into state/.
+    fs.renameSync(path.join(p.root, 'data'), path.join(p.root, 'state'));
+    fs.writeFileSync(path.join(p.root, '.env'), [
+      '# where the daemon keeps things', 'DATA_DIR=state', 'GROUPS_DIR="chats"  ', "export CONTAINER_USER='1234:1234' # the image's user",
+    ].join('\n'));
+    const r = runScript(p, ['--rootless']);
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    const hostUid = 200000 + 1234 - 1;
+    expect(r.stdout).toContain(`container uid 1234 = host uid ${hostUid}`);
+    const tokenDir = path.join(p.root, 'state', 'oauth-token');
+    expect(fs.readFileSync(path.join(tokenDir, 'kimi-code.json'), 'utf8')).toBe(fs.readFileSync(path.join(p.root, 'state', 'credentials', 'kimi-code.json'), 'utf8'));
+    expect(acl(tokenDir)).toContain(`user:${hostUid}:rwx`);
+    expect(acl(path.join(p.root, 'chats'))).toContain(`user:${hostUid}:rwx`);
+    expect(fs.existsSync(path.join(p.root, 'data'))).toBe(false);
+    expect(fs.existsSync(path.join(p.root, 'groups'))).toBe(false);
+
+    // The environment wins over .env, as with dotenv; a bad CONTAINER_USER is named.
+    const bad = runScript(p, ['--rootless'], { CONTAINER_USER: 'node' });
+    expect(bad.status).toBe(1);
+    expect(bad.stderr).toContain("CONTAINER_USER='node' is not uid:gid");
+  });
+
   describe.skipIf(!canSwitchUser)('as the container user (the proof)', () => {
     it('can lock, write a temp file and rename it over the token, and the host reads the new token', () => {
       const p = makeProject();

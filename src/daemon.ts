@@ -127,7 +127,7 @@ export async function startDaemon(deps: DaemonDeps): Promise<Daemon> {
 
   const pairing = createPairing({ db: stores.db, assistantName: config.assistantName, register, tellMain,
     adoptChat: (jid, folder) => messages.adoptChat(jid, folder), wake: (folder) => queue.notify(folder) });
-  const router = createRouter({ groups, messages, queue, worker, pairing, log,
+  const router = createRouter({ groups, messages, queue, worker, pairing, log, assistantName: config.assistantName,
     // Once per sender and group (the outbox key): the owner learns of it without a message per try.
     onRefusedWake: (group, msg) => tellMain(`${msg.senderName} (${(msg.senderAltId ?? msg.senderId).split('@')[0]}) tried to wake ` +
       `${config.assistantName} in "${group.name}", where only ${group.allowedSenders?.join(', ') || 'nobody'} may. To let them: ` +

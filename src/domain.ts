@@ -18,6 +18,8 @@ export type InboundMessage = {
   repliesToAssistant?: boolean;
   chatName?: string;
   isGroupChat?: boolean;
+  /** Written by the owner of the number the assistant runs on (WhatsApp: fromMe). */
+  fromOwner?: boolean;
 };
 
 export type StoredMessage = {
@@ -46,8 +48,6 @@ export type Group = {
   folder: string;
   jid: string;
   name: string;
-  /** The word that wakes the assistant in this group, e.g. "@Kai". */
-  trigger: string;
   requiresTrigger: boolean;
   isMain: boolean;
   container: ContainerSettings;

@@ -54,7 +54,7 @@ afterEach(() => {
 });
 
 const group = (over: Partial<Group> = {}): Group => ({
-  folder: 'family', jid: '123@g.us', name: 'Family', trigger: '@Kai', requiresTrigger: true, isMain: false,
+  folder: 'family', jid: '123@g.us', name: 'Family', requiresTrigger: true, isMain: false,
   container: {}, createdAt: 1_000, ...over,
 });
 

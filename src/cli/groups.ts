@@ -84,7 +84,7 @@ export function groups(args: string[]): void {
       try {
         const g = registerGroup({ groups: stores.groups, groupsDir: cfg.groupsDir, assistantName: cfg.assistantName },
           { jid, name: values.name, folder: values.folder, requiresTrigger: !values['no-trigger'] });
-        console.log(`Registered "${g.name}" as groups/${g.folder} (${g.requiresTrigger ? `answers when someone writes ${g.trigger}` : 'answers every message'}).`);
+        console.log(`Registered "${g.name}" as groups/${g.folder} (${g.requiresTrigger ? `answers when someone writes @${cfg.assistantName}` : 'answers every message'}).`);
       } catch (err) {
         if (err instanceof RegistrationError) throw new NanoKimiError('register', err.message);
         throw err;

@@ -31,7 +31,7 @@ describe('registerGroup', () => {
   it('creates the folder with a KIMI.md naming the group and the assistant', () => {
     const d = deps();
     const g = registerGroup(d, { jid: '1@g.us', name: 'Family', folder: 'family' });
-    expect(g).toMatchObject({ folder: 'family', trigger: '@Kai', requiresTrigger: true, isMain: false });
+    expect(g).toMatchObject({ folder: 'family', requiresTrigger: true, isMain: false });
     const md = fs.readFileSync(path.join(dir, 'family', 'KIMI.md'), 'utf8');
     expect(md).toContain('You are Kai');
     expect(md).toContain('"Family"');

@@ -43,7 +43,7 @@ export function registerGroup(
   }
 
   const group: Group = {
-    folder: g.folder, jid: g.jid, name: g.name, trigger: `@${deps.assistantName}`,
+    folder: g.folder, jid: g.jid, name: g.name,
     requiresTrigger: g.isMain ? false : (g.requiresTrigger ?? true), isMain: g.isMain ?? false,
     container: {}, createdAt: Date.now(),
   };

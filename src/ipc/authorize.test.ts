@@ -4,7 +4,7 @@ import { authorize, explain, type AuthFacts, type Decision, type IpcRequest, typ
 import type { TaskFile } from './protocol.ts';
 
 const group = (folder: string, jid: string, isMain = false): Group => ({
-  folder, jid, name: folder, trigger: '@Kai', requiresTrigger: !isMain, isMain, container: {}, createdAt: 0,
+  folder, jid, name: folder, requiresTrigger: !isMain, isMain, container: {}, createdAt: 0,
 });
 
 const main = group('main', '34600000000@s.whatsapp.net', true);

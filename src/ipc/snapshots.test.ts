@@ -13,7 +13,7 @@ afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
 it('writes the snapshot whatever the agent planted in its IPC root, and never through it', () => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nk-snap-'));
   const stores = createStores(openDb(':memory:'));
-  const group = { folder: 'family', jid: 'f@g.us', name: 'Family', trigger: '@Kai', requiresTrigger: true, isMain: false, container: {}, createdAt: 0 };
+  const group = { folder: 'family', jid: 'f@g.us', name: 'Family', requiresTrigger: true, isMain: false, container: {}, createdAt: 0 };
   const root = path.join(dir, 'family');
   fs.mkdirSync(path.join(root, TASKS_SNAPSHOT), { recursive: true }); // a directory where the file goes
   const outside = path.join(dir, 'outside.txt');

@@ -68,7 +68,7 @@ beforeEach(() => {
   write('.env', 'ASSISTANT_NAME=Kai\n');
   token(NOW / 1000 + 600);
   db = openDb(path.join(root, 'data', 'nanokimi.db'));
-  createGroupStore(db).insert({ folder: 'main', jid: 'me@s.whatsapp.net', name: 'Main', trigger: '@Kai',
+  createGroupStore(db).insert({ folder: 'main', jid: 'me@s.whatsapp.net', name: 'Main',
     requiresTrigger: false, isMain: true, container: {}, createdAt: 1 });
   link(db);
   status('connected');
@@ -267,7 +267,7 @@ describe('group folders', () => {
   });
 
   it('fails when a registered group has no folder', async () => {
-    createGroupStore(db).insert({ folder: 'family', jid: 'f@g.us', name: 'Family', trigger: '@Kai',
+    createGroupStore(db).insert({ folder: 'family', jid: 'f@g.us', name: 'Family',
       requiresTrigger: true, isMain: false, container: {}, createdAt: 2 });
     fs.rmSync(path.join(root, 'groups/main/KIMI.md'));
     expect((await check('group folders')).detail).toBe('missing: groups/main/KIMI.md, groups/family/');

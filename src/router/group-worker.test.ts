@@ -20,7 +20,7 @@ let stores: Stores;
 beforeEach(() => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nk-worker-'));
   stores = createStores(openDb(':memory:'));
-  stores.groups.insert({ folder: 'family', jid: 'family@g.us', name: 'Family', trigger: '@Kai', requiresTrigger: true,
+  stores.groups.insert({ folder: 'family', jid: 'family@g.us', name: 'Family', requiresTrigger: true,
     isMain: false, container: {}, createdAt: 0 });
   ensureIpcDirs(dir, 'family');
 });

@@ -20,6 +20,8 @@ export type RouterDeps = {
   pairing?: Pick<Pairing, 'unknownDirect' | 'command'>;
   /** Someone not on the group's list of senders tried to wake the assistant. */
   onRefusedWake?: (group: Group, msg: InboundMessage) => void;
+  /** ASSISTANT_NAME: "@" + it is the trigger word. */
+  assistantName: string;
   log: Logger;
 };
 
@@ -35,14 +37,14 @@ export function createRouter(deps: RouterDeps) {
       const group = groupFor(msg.chatJid);
       // The owner's "allow <code>" / "deny <code>" in main is for NanoKimi, not for the agent.
       const isPairingAnswer = !!group?.isMain && !!deps.pairing && parsePairingCommand(msg.text) !== null;
-      const triggers = group && !isPairingAnswer ? shouldTrigger(msg, group) : false;
+      const triggers = group && !isPairingAnswer ? shouldTrigger(msg, group, deps.assistantName) : false;
       const seq = deps.messages.insert(msg, group?.folder ?? null, triggers);
       if (seq === null) {
         deps.log.debug({ chatJid: msg.chatJid, id: msg.id }, 'Duplicate message ignored');
         return;
       }
       if (isPairingAnswer) { deps.pairing!.command(msg.text); return; }
-      if (group && !triggers && !senderMayWake(msg, group) && shouldTrigger(msg, { ...group, allowedSenders: undefined })) {
+      if (group && !triggers && !senderMayWake(msg, group) && shouldTrigger(msg, { ...group, allowedSenders: undefined }, deps.assistantName)) {
         deps.log.info({ group: group.folder, sender: msg.senderId }, 'A sender not on the group\'s list tried to wake the assistant');
         deps.onRefusedWake?.(group, msg);
       }

@@ -3,7 +3,7 @@ import type { Group, InboundMessage } from '../domain.ts';
 import { mentionsTrigger, shouldTrigger } from './trigger.ts';
 
 const group = (over: Partial<Group> = {}): Group => ({
-  folder: 'family', jid: '123@g.us', name: 'Family', trigger: '@Kai', requiresTrigger: true, isMain: false,
+  folder: 'family', jid: '123@g.us', name: 'Family', requiresTrigger: true, isMain: false,
   container: {}, createdAt: 0, ...over,
 });
 
@@ -39,35 +39,34 @@ describe('mentionsTrigger', () => {
 
 describe('shouldTrigger', () => {
   it('wakes on the trigger word in a group that requires it', () => {
-    expect(shouldTrigger(msg('@Kai hi'), group())).toBe(true);
-    expect(shouldTrigger(msg('just chatting'), group())).toBe(false);
-    expect(shouldTrigger(msg('@Kaiser'), group())).toBe(false);
+    expect(shouldTrigger(msg('@Kai hi'), group(), 'Kai')).toBe(true);
+    expect(shouldTrigger(msg('just chatting'), group(), 'Kai')).toBe(false);
+    expect(shouldTrigger(msg('@Kaiser'), group(), 'Kai')).toBe(false);
   });
 
   it('wakes on a native mention even without the trigger word in the text', () => {
-    expect(shouldTrigger(msg('@34600000000 hi', { mentionsAssistant: true }), group())).toBe(true);
+    expect(shouldTrigger(msg('@34600000000 hi', { mentionsAssistant: true }), group(), 'Kai')).toBe(true);
   });
 
   it('wakes on a reply to one of the assistant\'s messages', () => {
-    expect(shouldTrigger(msg('and tomorrow?', { repliesToAssistant: true }), group())).toBe(true);
+    expect(shouldTrigger(msg('and tomorrow?', { repliesToAssistant: true }), group(), 'Kai')).toBe(true);
   });
 
   it('wakes on anything in the main group', () => {
-    expect(shouldTrigger(msg('what is on today'), group({ isMain: true }))).toBe(true);
+    expect(shouldTrigger(msg('what is on today'), group({ isMain: true }), 'Kai')).toBe(true);
   });
 
   it('wakes on anything in a group that does not require the trigger', () => {
-    expect(shouldTrigger(msg('what is on today'), group({ requiresTrigger: false }))).toBe(true);
+    expect(shouldTrigger(msg('what is on today'), group({ requiresTrigger: false }), 'Kai')).toBe(true);
   });
 
   it('always wakes in a local terminal chat', () => {
-    expect(shouldTrigger(msg('no mention at all', { chatJid: 'local:family' }), group())).toBe(true);
+    expect(shouldTrigger(msg('no mention at all', { chatJid: 'local:family' }), group(), 'Kai')).toBe(true);
   });
 
-  it('uses the group\'s own trigger word', () => {
-    const nova = group({ trigger: '@Nova' });
-    expect(shouldTrigger(msg('@Nova hi'), nova)).toBe(true);
-    expect(shouldTrigger(msg('@Kai hi'), nova)).toBe(false);
+  it('uses the assistant\'s name as configured now, in groups registered under an old one too', () => {
+    expect(shouldTrigger(msg('@Nova hi'), group(), 'Nova')).toBe(true);
+    expect(shouldTrigger(msg('@Kai hi'), group(), 'Nova')).toBe(false);
   });
 });
 
@@ -84,15 +83,20 @@ describe('who may wake the assistant', () => {
     ['nobody at all with an empty list', [], owner, false],
   ] as const)('%s', (_what, allowedSenders, sender, wakes) => {
     const g = group(allowedSenders ? { allowedSenders } : {});
-    expect(shouldTrigger(msg('@Kai what is on today?', sender), g)).toBe(wakes);
+    expect(shouldTrigger(msg('@Kai what is on today?', sender), g, 'Kai')).toBe(wakes);
     // A native mention or a reply to the assistant does not get round the list either.
-    expect(shouldTrigger(msg('hi', { ...sender, mentionsAssistant: true }), g)).toBe(wakes);
+    expect(shouldTrigger(msg('hi', { ...sender, mentionsAssistant: true }), g, 'Kai')).toBe(wakes);
+  });
+
+  it('never keeps the owner of the number out', () => {
+    const g = group({ allowedSenders: ['15557654321'] });
+    expect(shouldTrigger(msg('@Kai hi', { ...stranger, fromOwner: true }), g, 'Kai')).toBe(true);
   });
 
   it('applies in a group that needs no trigger word, and never to the local terminal', () => {
     const g = group({ requiresTrigger: false, allowedSenders: ['15557654321'] });
-    expect(shouldTrigger(msg('anything', stranger), g)).toBe(false);
-    expect(shouldTrigger(msg('anything', owner), g)).toBe(true);
-    expect(shouldTrigger(msg('anything', { ...stranger, chatJid: 'local:family' }), g)).toBe(true);
+    expect(shouldTrigger(msg('anything', stranger), g, 'Kai')).toBe(false);
+    expect(shouldTrigger(msg('anything', owner), g, 'Kai')).toBe(true);
+    expect(shouldTrigger(msg('anything', { ...stranger, chatJid: 'local:family' }), g, 'Kai')).toBe(true);
   });
 });

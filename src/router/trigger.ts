@@ -16,7 +16,8 @@ export function mentionsTrigger(text: string, trigger: string): boolean {
  * without "+"), matched against both identities WhatsApp gives a sender.
  */
 export function senderMayWake(msg: InboundMessage, group: Group): boolean {
-  if (!group.allowedSenders) return true;
+  // The owner's own number may always wake its assistant.
+  if (!group.allowedSenders || msg.fromOwner) return true;
   const ids = [msg.senderId, msg.senderAltId].filter((x): x is string => !!x);
   const user = (jid: string) => jid.split('@')[0]!.split(':')[0]!;
   return group.allowedSenders.some((entry) => {
@@ -25,12 +26,13 @@ export function senderMayWake(msg: InboundMessage, group: Group): boolean {
   });
 }
 
-export function shouldTrigger(msg: InboundMessage, group: Group): boolean {
+/** `assistantName` as configured now: "@Kai" wakes it, in every group, also after a rename. */
+export function shouldTrigger(msg: InboundMessage, group: Group, assistantName: string): boolean {
   // Someone at the terminal (`nanokimi chat`) is always talking to the assistant.
   if (msg.chatJid.startsWith(LOCAL_JID_PREFIX)) return true;
   // Others' messages still reach the agent as the conversation; they just do not wake it.
   if (!senderMayWake(msg, group)) return false;
   if (group.isMain || !group.requiresTrigger) return true;
   if (msg.mentionsAssistant || msg.repliesToAssistant) return true;
-  return mentionsTrigger(msg.text, group.trigger);
+  return mentionsTrigger(msg.text, `@${assistantName}`);
 }

@@ -1,10 +1,13 @@
+import Database from 'better-sqlite3';
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { Group } from '../domain.ts';
-import { openDb } from './db.ts';
+import { shouldTrigger } from '../router/trigger.ts';
+import { migrate, openDb } from './db.ts';
 import { createGroupStore } from './groups.ts';
+import { migrations } from './migrations.ts';
 
 const group = (over: Partial<Group> = {}): Group => ({
-  folder: 'family', jid: '123@g.us', name: 'Family', trigger: '@Kai', requiresTrigger: true, isMain: false,
+  folder: 'family', jid: '123@g.us', name: 'Family', requiresTrigger: true, isMain: false,
   container: {}, createdAt: 1_000, ...over,
 });
 
@@ -54,5 +57,28 @@ describe('group store', () => {
     groups.saveSession('family', 's1');
     groups.saveSession('family', 's2');
     expect(groups.session('family')).toBe('s2');
+  });
+});
+
+describe('a group registered before the trigger came from the name (migration 6)', () => {
+  it('keeps everything else and wakes on "@" + the name as configured now', () => {
+    // A database as NanoKimi left it before: migrations 1-5, the trigger word stored with the group.
+    const db = new Database(':memory:');
+    db.exec('CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)');
+    for (const m of migrations.filter((x) => x.version <= 5)) {
+      db.exec(m.sql);
+      db.prepare('INSERT INTO schema_migrations VALUES (?, ?, 0)').run(m.version, m.name);
+    }
+    db.prepare(`INSERT INTO groups (folder, jid, name, trigger, requires_trigger, is_main, container_config, allowed_senders, created_at)
+      VALUES ('family', '123@g.us', 'Family', '@Kai', 1, 0, '{"cpus":2}', '["15557654321"]', 7)`).run();
+
+    migrate(db);
+    const g = createGroupStore(db).get('family')!;
+    expect(g).toEqual({ folder: 'family', jid: '123@g.us', name: 'Family', requiresTrigger: true, isMain: false,
+      container: { cpus: 2 }, allowedSenders: ['15557654321'], createdAt: 7 });
+    const fromOwner = { chatJid: '123@g.us', id: 'm1', senderId: '15557654321@s.whatsapp.net', senderName: 'Ana', sentAt: 0 };
+    // ASSISTANT_NAME is now Nova: the old word no longer wakes it, the new one does.
+    expect(shouldTrigger({ ...fromOwner, text: '@Nova hi' }, g, 'Nova')).toBe(true);
+    expect(shouldTrigger({ ...fromOwner, text: '@Kai hi' }, g, 'Nova')).toBe(false);
   });
 });

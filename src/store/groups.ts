@@ -3,12 +3,12 @@ import type { Db } from './db.ts';
 import type { ContainerSettings, Group } from '../domain.ts';
 
 type Row = {
-  folder: string; jid: string; name: string; trigger: string; requires_trigger: number; is_main: number;
+  folder: string; jid: string; name: string; requires_trigger: number; is_main: number;
   container_config: string; allowed_senders: string | null; created_at: number;
 };
 
 const toGroup = (r: Row): Group => ({
-  folder: r.folder, jid: r.jid, name: r.name, trigger: r.trigger, requiresTrigger: r.requires_trigger === 1,
+  folder: r.folder, jid: r.jid, name: r.name, requiresTrigger: r.requires_trigger === 1,
   isMain: r.is_main === 1, container: JSON.parse(r.container_config) as ContainerSettings, createdAt: r.created_at,
   ...(r.allowed_senders ? { allowedSenders: JSON.parse(r.allowed_senders) as string[] } : {}),
 });
@@ -18,8 +18,8 @@ export function createGroupStore(db: Db) {
   const byJid = db.prepare('SELECT * FROM groups WHERE jid = ?');
   const all = db.prepare('SELECT * FROM groups ORDER BY is_main DESC, folder');
   const insert = db.prepare(`INSERT INTO groups
-    (folder, jid, name, trigger, requires_trigger, is_main, container_config, created_at)
-    VALUES (@folder, @jid, @name, @trigger, @requiresTrigger, @isMain, @container, @createdAt)`);
+    (folder, jid, name, requires_trigger, is_main, container_config, created_at)
+    VALUES (@folder, @jid, @name, @requiresTrigger, @isMain, @container, @createdAt)`);
   const setJid = db.prepare('UPDATE groups SET jid = ? WHERE folder = ?');
   const setContainer = db.prepare('UPDATE groups SET container_config = ? WHERE folder = ?');
   const setSenders = db.prepare('UPDATE groups SET allowed_senders = ? WHERE folder = ?');

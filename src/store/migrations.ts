@@ -190,4 +190,13 @@ export const migrations: readonly Migration[] = [
       CREATE INDEX outbox_pending ON outbox (status, chat_jid, id);
     `,
   },
+  {
+    version: 6,
+    name: 'trigger-from-the-name',
+    sql: `
+      -- The word that wakes the assistant is "@" + ASSISTANT_NAME as configured now: a stored copy
+      -- kept the old word after a rename.
+      ALTER TABLE groups DROP COLUMN trigger;
+    `,
+  },
 ];

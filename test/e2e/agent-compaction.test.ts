@@ -37,7 +37,7 @@ it('sends the context again on the first turn after the CLI compacted the sessio
     }
     return replies.length;
   };
-  const group = { folder: 'family', jid: 'family@g.us', name: 'Family', trigger: '@Kai', requiresTrigger: true, isMain: false,
+  const group = { folder: 'family', jid: 'family@g.us', name: 'Family', requiresTrigger: true, isMain: false,
     container: {}, createdAt: 0 };
   const run = agent.run({ runId: 1, group, input: { type: 'messages', text: '<messages>hello</messages>', fromSeq: 1, toSeq: 1 },
     chatJid: group.jid, sessionId: 'host-session-1', ipcDir: ipc, signal: new AbortController().signal });

@@ -22,7 +22,7 @@ const docker = new Docker();
 let tree: ProjectTree;
 
 const group = (folder: string, isMain = false): Group => ({
-  folder, jid: `${folder}@g.us`, name: folder, trigger: '@Kai', requiresTrigger: !isMain, isMain, container: {}, createdAt: 0,
+  folder, jid: `${folder}@g.us`, name: folder, requiresTrigger: !isMain, isMain, container: {}, createdAt: 0,
 });
 
 function runner(memoryMb = 256) {

@@ -55,7 +55,7 @@ describe.skipIf(!ready)('a hostile agent racing the host', () => {
     const runner = createDockerAgentRunner({ runtime: createDockerRuntime(), paths: { projectRoot: tree.root, groupsDir: tree.groupsDir, dataDir: tree.dataDir },
       image: PROBE_IMAGE, user: TEST_USER, limits: { memoryMb: 256, cpus: 1, pids: 64 }, network: 'none', assistantName: 'Kai',
       timeZone: 'UTC', mountAllowlist: path.join(tree.root, 'no-allowlist.json'), log: silentLogger(), graceSeconds: 1 });
-    const group = { folder: 'alpha', jid: 'alpha@g.us', name: 'alpha', trigger: '@Kai', requiresTrigger: true, isMain: false, container: {}, createdAt: 0 };
+    const group = { folder: 'alpha', jid: 'alpha@g.us', name: 'alpha', requiresTrigger: true, isMain: false, container: {}, createdAt: 0 };
     try {
       const result = await runner.run({ runId: 1, group, chatJid: group.jid, sessionId: 's-1', signal: new AbortController().signal,
         input: { type: 'messages', text: JSON.stringify({ checks: ['swap-race:200'], then: 'exit' }), fromSeq: 1, toSeq: 1 },

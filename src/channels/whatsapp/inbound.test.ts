@@ -17,14 +17,14 @@ const ctx = (over: Partial<InboundContext> = {}): InboundContext => ({
 });
 
 const group = (over: Partial<Group> = {}): Group => ({
-  folder: 'friends', jid: fx.GROUP_JID, name: 'Friends', trigger: '@Kai', requiresTrigger: true, isMain: false,
+  folder: 'friends', jid: fx.GROUP_JID, name: 'Friends', requiresTrigger: true, isMain: false,
   container: {}, createdAt: 0, ...over,
 });
 const mainGroup = group({ folder: 'main', jid: fx.BOT_PHONE_JID, name: 'Main', isMain: true });
 
 const T = fx.SENT_AT_S * 1000;
 const alice = { senderId: fx.ALICE_LID, senderAltId: fx.ALICE_PHONE_JID, senderName: 'Alice', isGroupChat: true, chatJid: fx.GROUP_JID } as const;
-const owner = { chatJid: fx.BOT_PHONE_JID, senderId: fx.BOT_PHONE_JID, senderName: 'Owner', isGroupChat: false } as const;
+const owner = { chatJid: fx.BOT_PHONE_JID, senderId: fx.BOT_PHONE_JID, senderName: 'Owner', isGroupChat: false, fromOwner: true } as const;
 const plain = { mentionsAssistant: false, repliesToAssistant: false } as const;
 const skipped = (reason: string): Skip => ({ skip: true, reason });
 
@@ -97,6 +97,18 @@ const rows: Row[] = [
   { name: 'echo of our own send', msg: fx.ownEcho, expected: skipped('echo of our own send') },
   { name: 'echo of our own send via append', msg: fx.ownEcho, type: 'append', expected: skipped('echo of our own send') },
   { name: 'fromMe in a normal group', msg: fx.fromMeInGroup, expected: skipped('fromMe outside the self-chat') },
+  {
+    name: "the owner's @Kai in a group on a shared number", msg: fx.ownerKaiInGroup, shared: true, triggers: true,
+    expected: { ...plain, chatJid: fx.GROUP_JID, id: '3A0000000000000000AB', senderId: fx.BOT_PHONE_JID, senderName: 'Owner',
+      text: '@Kai what time is the match?', sentAt: T, isGroupChat: true, fromOwner: true },
+  },
+  {
+    name: "the owner's chatter in a group on a shared number is context", msg: fx.fromMeInGroup, shared: true, triggers: false,
+    expected: { ...plain, chatJid: fx.GROUP_JID, id: '3A0000000000000000AA', senderId: fx.BOT_PHONE_JID, senderName: '15550001111',
+      text: 'brb', sentAt: T, isGroupChat: true, fromOwner: true },
+  },
+  { name: 'the same on a number of its own is the bot itself', msg: fx.ownerKaiInGroup, expected: skipped('fromMe outside the self-chat') },
+  { name: 'the owner writing to a friend in private, shared number', msg: fx.ownerToFriend, shared: true, expected: skipped('fromMe outside the self-chat') },
   { name: 'decrypt-failure stub', msg: fx.decryptStub, expected: skipped('stub message (type 2)') },
   { name: 'reaction', msg: fx.reaction, expected: skipped('reaction') },
   { name: 'revoke', msg: fx.revoke, expected: skipped('protocol message') },
@@ -180,12 +192,12 @@ describe('toInbound then shouldTrigger', () => {
     const result = toInbound(msg, type, ctx({ sharesOwnerNumber: shared }));
     if ('skip' in result) throw new Error(`unexpectedly skipped: ${result.reason}`);
     const target = result.chatJid === fx.BOT_PHONE_JID ? mainGroup : group();
-    expect(shouldTrigger(result, target)).toBe(triggers);
+    expect(shouldTrigger(result, target, 'Kai')).toBe(triggers);
   });
 
   it("on a shared number, picking the owner in the @ picker does not wake the assistant", () => {
     const result = toInbound(fx.lidMention, 'notify', ctx({ sharesOwnerNumber: true }));
     if ('skip' in result) throw new Error(result.reason);
-    expect(shouldTrigger(result, group())).toBe(false);
+    expect(shouldTrigger(result, group(), 'Kai')).toBe(false);
   });
 });

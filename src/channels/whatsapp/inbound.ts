@@ -42,7 +42,11 @@ export function toInbound(msg: WAMessage, upsertType: 'notify' | 'append', ctx: 
   if (ctx.isOwnSentMessage(id)) return skip('echo of our own send');
   const bot = botJids(ctx.bot);
   const isSelfChat = bot.has(jidNormalizedUser(remoteJid));
-  if (fromMe && !isSelfChat) return skip('fromMe outside the self-chat');
+  const isGroupChat = isJidGroup(remoteJid) === true;
+  // On a shared number the owner's own messages in a group are people's messages like any other
+  // (their "@Kai" must wake it); the bot's own sends were dropped as echoes just above. Elsewhere
+  // fromMe is the bot itself, or the owner talking to someone else in private.
+  if (fromMe && !isSelfChat && !(ctx.sharesOwnerNumber && isGroupChat)) return skip('fromMe outside the self-chat');
 
   const rawText = textOf(content, type);
   if (!rawText?.trim()) return skip(`no text (${type})`);
@@ -54,9 +58,8 @@ export function toInbound(msg: WAMessage, upsertType: 'notify' | 'append', ctx: 
     if (ctx.now - sentAt > APPEND_WINDOW_MS) return skip('append older than 10 minutes');
   }
 
-  const isGroupChat = isJidGroup(remoteJid) === true;
   const chatJid = isSelfChat ? jidNormalizedUser(ctx.bot.phoneJid) : remoteJid;
-  const sender = senderOf(msg, isGroupChat, isSelfChat, ctx.bot);
+  const sender = senderOf(msg, isGroupChat, isSelfChat || fromMe === true, ctx.bot);
   if (!sender) return skip('group message without participant');
 
   const info = contextInfoOf(content, type);
@@ -77,6 +80,7 @@ export function toInbound(msg: WAMessage, upsertType: 'notify' | 'append', ctx: 
     mentionsAssistant,
     repliesToAssistant,
     isGroupChat,
+    ...(fromMe ? { fromOwner: true } : {}),
   };
 }
 
@@ -114,9 +118,10 @@ function toMillis(ts: WAMessage['messageTimestamp']): number | undefined {
 
 type Sender = { id: string; altId?: string; name: string };
 
-function senderOf(msg: WAMessage, isGroupChat: boolean, isSelfChat: boolean, bot: BotIdentity): Sender | undefined {
+/** `isOwner`: the message is fromMe (the self-chat, or the owner in a group on a shared number). */
+function senderOf(msg: WAMessage, isGroupChat: boolean, isOwner: boolean, bot: BotIdentity): Sender | undefined {
   const { key } = msg;
-  const [jid, alt] = isSelfChat
+  const [jid, alt] = isOwner
     ? [bot.phoneJid, undefined]
     : isGroupChat
       ? [key.participant ?? msg.participant, key.participantAlt]

@@ -1,24 +1,29 @@
 #!/usr/bin/env bash
 # Installs NanoKimi as a systemd user service for this checkout: renders systemd/nanokimi.service
-# with this checkout's paths, installs it under ~/.config/systemd/user/, reloads, enables, starts.
-#   --print     only print the rendered unit
+# (and nanokimi-failed.service, which it starts when it gives up restarting) with this checkout's
+# paths, installs them under ~/.config/systemd/user/, reloads, enables, starts.
+#   --print          only print the rendered nanokimi.service
+#   --print-failed   only print the rendered nanokimi-failed.service
 #   --no-start  install and enable, but do not start
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
-print_only=false; start=true
+print_only=""; start=true
 for arg in "$@"; do
   case "$arg" in
-    --print) print_only=true ;;
+    --print) print_only=unit ;;
+    --print-failed) print_only=failed ;;
     --no-start) start=false ;;
-    -h|--help) sed -n '2,5p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,7p' "$0"; exit 0 ;;
     *) echo "install-service: unknown option $arg (try --help)" >&2; exit 2 ;;
   esac
 done
 
 source "$root/scripts/node-env.sh" 2>/dev/null
 node_bin="$(command -v node)"
-unit="$(sed -e "s|@ROOT@|$root|g" -e "s|@NODE@|$node_bin|g" "$root/systemd/nanokimi.service")"
-if $print_only; then printf '%s\n' "$unit"; exit 0; fi
+render() { sed -e "s|@ROOT@|$root|g" -e "s|@NODE@|$node_bin|g" "$root/systemd/$1"; }
+unit="$(render nanokimi.service)"
+failed_unit="$(render nanokimi-failed.service)"
+case $print_only in unit) printf '%s\n' "$unit"; exit 0 ;; failed) printf '%s\n' "$failed_unit"; exit 0 ;; esac
 
 if [ ! -f "$root/.env" ]; then
   cp "$root/.env.example" "$root/.env"
@@ -28,7 +33,8 @@ command -v systemctl >/dev/null || { echo "install-service: systemctl is missing
 dest="${XDG_CONFIG_HOME:-$HOME/.config}/systemd/user/nanokimi.service"
 mkdir -p "$(dirname "$dest")"
 printf '%s\n' "$unit" > "$dest"
-echo "install-service: wrote $dest"
+printf '%s\n' "$failed_unit" > "$(dirname "$dest")/nanokimi-failed.service"
+echo "install-service: wrote $dest and nanokimi-failed.service beside it"
 systemctl --user daemon-reload || { echo "install-service: no systemd user manager answers (log in on a real session, or see docs/OPERATIONS.md)" >&2; exit 1; }
 systemctl --user enable nanokimi.service
 if $start; then systemctl --user restart nanokimi.service; echo "install-service: started. Logs: journalctl --user -u nanokimi -f  or  tail -f $root/logs/nanokimi.log"; fi

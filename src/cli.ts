@@ -26,6 +26,8 @@ Commands:
   token status                  the Kimi token's expiry, file, mode and ACLs (never the token)
   doctor                        check everything the service needs, with a fix for each problem
   backup [--to DIR]             copy the database (and the WhatsApp link) to a dated file, daemon running or not
+  service-failed                run by systemd (nanokimi-failed.service) when it stopped restarting the
+                                service: a line in the journal, and main is told at the next start
 
 Configuration is read from the environment and ${path.join(projectRoot, '.env')}.`;
 
@@ -40,6 +42,7 @@ async function main(argv: string[]): Promise<void> {
     case 'backup': return (await import('./cli/admin.ts')).backup(rest);
     case 'doctor': return (await import('./cli/admin.ts')).doctor();
     case 'token': return (await import('./cli/admin.ts')).token(rest);
+    case 'service-failed': return (await import('./cli/service-failed.ts')).serviceFailed();
     case undefined: case 'help': case '--help': case '-h': console.log(usage); return;
     default: throw new NanoKimiError('usage', `unknown command "${command}"`, 'run `nanokimi help` for the list');
   }

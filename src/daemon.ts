@@ -22,6 +22,7 @@ import { createRouter } from './router/router.ts';
 import { startScheduler } from './scheduler/scheduler.ts';
 import { pinnedKimiVersion } from './kimi/pinned-cli.ts';
 import { startTokenCustody } from './kimi/token-custody.ts';
+import { mainNotice, pendingServiceFailure } from './ops/service-failure.ts';
 import { openDb } from './store/db.ts';
 import { createStores, type Stores } from './store/stores.ts';
 
@@ -103,6 +104,13 @@ export async function startDaemon(deps: DaemonDeps): Promise<Daemon> {
     const main = groups.list().find((g) => g.isMain);
     if (main) notify(main.folder, main.jid, text, key);
   };
+  // systemd gave up restarting us last time (nanokimi-failed.service left a note): main hears of it.
+  const gaveUp = pendingServiceFailure(config.dataDir);
+  if (gaveUp) {
+    log.warn({ failure: gaveUp.failure }, 'The service had failed and systemd had stopped restarting it; telling main');
+    tellMain(mainNotice(gaveUp.failure, config.assistantName, config.timeZone), `service-failed/${gaveUp.failure.at}`);
+    gaveUp.done();
+  }
   const custody = startTokenCustody({ dataDir: config.dataDir, cliVersion: pinnedKimiVersion(), log,
     onLoginLost: (message) => { authAlerted = true; tellMain(`${config.assistantName} cannot answer anywhere: ${message}`, `login-lost/${Date.now()}`); } });
   const queue = createGroupQueue({

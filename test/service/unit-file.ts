@@ -4,12 +4,13 @@ import path from 'node:path';
 
 export const repoRoot = path.resolve(import.meta.dirname, '../..');
 
-export function renderUnit(): string {
-  return execFileSync('bash', [path.join(repoRoot, 'scripts/install-service.sh'), '--print'], { encoding: 'utf8' });
+export function renderUnit(which: 'nanokimi' | 'nanokimi-failed' = 'nanokimi'): string {
+  const flag = which === 'nanokimi' ? '--print' : '--print-failed';
+  return execFileSync('bash', [path.join(repoRoot, 'scripts/install-service.sh'), flag], { encoding: 'utf8' });
 }
 
-/** The [Service] section's settings; later lines win, as in systemd. */
-export function serviceSettings(unit: string): Record<string, string> {
+/** A section's settings ([Service] unless told); later lines win, as in systemd. */
+export function serviceSettings(unit: string, wanted = '[Service]'): Record<string, string> {
   const out: Record<string, string> = {};
   let section = '';
   for (const raw of unit.split('\n')) {
@@ -17,7 +18,7 @@ export function serviceSettings(unit: string): Record<string, string> {
     if (!line || line.startsWith('#') || line.startsWith(';')) continue;
     if (line.startsWith('[')) { section = line; continue; }
     const eq = line.indexOf('=');
-    if (section === '[Service]' && eq > 0) out[line.slice(0, eq)] = line.slice(eq + 1);
+    if (section === wanted && eq > 0) out[line.slice(0, eq)] = line.slice(eq + 1);
   }
   return out;
 }

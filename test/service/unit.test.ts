@@ -23,13 +23,26 @@ describe('systemd/nanokimi.service', () => {
     expect(unit).toContain('WantedBy=default.target');
   });
 
-  it.skipIf(!hasAnalyze)('passes systemd-analyze verify', () => {
+  it('starts nanokimi-failed.service when systemd gives up restarting it, which runs `nanokimi service-failed`', () => {
+    expect(serviceSettings(unit, '[Unit]').OnFailure).toBe('nanokimi-failed.service');
+    expect(Number(serviceSettings(unit, '[Unit]').StartLimitBurst)).toBeGreaterThan(1);
+    const failed = serviceSettings(renderUnit('nanokimi-failed'));
+    expect(failed.Type).toBe('oneshot');
+    expect(failed.ExecStart).toMatch(/\/node \S+\/src\/cli\.ts service-failed$/);
+    // "-": a missing or broken .env must not stop the one unit that reports the failure.
+    expect(failed.EnvironmentFile).toBe(`-${path.join(repoRoot, '.env')}`);
+  });
+
+  it.skipIf(!hasAnalyze)('passes systemd-analyze verify, with the unit it starts on failure beside it', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nk-unit-'));
     const file = path.join(dir, 'nanokimi.service');
     fs.writeFileSync(file, unit);
-    // verify exits non-zero, or warns on stderr, on any problem with the unit.
-    const res = spawnSync('systemd-analyze', ['verify', file], { encoding: 'utf8' });
-    expect({ status: res.status, stderr: res.stderr, stdout: res.stdout }).toEqual({ status: 0, stderr: '', stdout: '' });
+    fs.writeFileSync(path.join(dir, 'nanokimi-failed.service'), renderUnit('nanokimi-failed'));
+    // verify exits non-zero, or warns on stderr, on any problem with the units.
+    for (const f of [file, path.join(dir, 'nanokimi-failed.service')]) {
+      const res = spawnSync('systemd-analyze', ['verify', f], { encoding: 'utf8', cwd: dir });
+      expect({ status: res.status, stderr: res.stderr, stdout: res.stdout }).toEqual({ status: 0, stderr: '', stdout: '' });
+    }
     fs.rmSync(dir, { recursive: true });
   });
 

@@ -63,6 +63,8 @@ export const envSchema = z.object({
     .describe('Attempts per batch of messages before the chat is told that the agent failed.'),
   MAX_PROMPT_CHARS: int(1000, 1_000_000).default(40_000)
     .describe('Cap on the size of the conversation handed to the agent; older messages beyond it are summarised as omitted.'),
+  RETENTION_DAYS: int(0, 36_500).default(30)
+    .describe('Days kept of chat text from unregistered chats, answered messages, sent replies, run logs and refused IPC files; 0 keeps everything.'),
   LOG_LEVEL: z.enum(logLevels, { error: `one of ${logLevels.join(', ')}` }).default('info')
     .describe('How much to log: fatal, error, warn, info, debug, trace or silent.'),
   LOG_FILE: z.string().min(1).default('logs/nanokimi.log')
@@ -93,6 +95,8 @@ export type Config = Readonly<{
   agentIdleMs: number;
   agentMaxAttempts: number;
   maxPromptChars: number;
+  /** Days; 0: never prune. */
+  retentionDays: number;
   logLevel: (typeof logLevels)[number];
   logFile: string | null;
   healthPort: number;
@@ -144,6 +148,7 @@ export function loadConfig(env: Record<string, string | undefined>, projectRoot:
     agentIdleMs: e.AGENT_IDLE_SECONDS * 1000,
     agentMaxAttempts: e.AGENT_MAX_ATTEMPTS,
     maxPromptChars: e.MAX_PROMPT_CHARS,
+    retentionDays: e.RETENTION_DAYS,
     logLevel: e.LOG_LEVEL,
     logFile: e.LOG_FILE === 'none' ? null : path.resolve(projectRoot, e.LOG_FILE),
     healthPort: e.HEALTH_PORT,

@@ -22,6 +22,7 @@ import { createRouter } from './router/router.ts';
 import { startScheduler } from './scheduler/scheduler.ts';
 import { pinnedKimiVersion } from './kimi/pinned-cli.ts';
 import { startTokenCustody } from './kimi/token-custody.ts';
+import { startRetention } from './ops/retention.ts';
 import { mainNotice, pendingServiceFailure } from './ops/service-failure.ts';
 import { openDb } from './store/db.ts';
 import { createStores, type Stores } from './store/stores.ts';
@@ -172,6 +173,8 @@ export async function startDaemon(deps: DaemonDeps): Promise<Daemon> {
     tasks, timeZone: config.timeZone, log,
     onDue: (task) => { worker.queueTask(task); queue.notify(task.groupFolder); },
   });
+  const retention = startRetention({ db: stores.db, days: config.retentionDays, folders: () => groups.list().map((g) => g.folder),
+    groupsDir: config.groupsDir, ipcDir: config.ipcDir, log });
   log.info({ assistant: config.assistantName, groups: groups.list().length }, 'NanoKimi is running');
 
   let stopping: Promise<void> | undefined;
@@ -182,6 +185,7 @@ export async function startDaemon(deps: DaemonDeps): Promise<Daemon> {
         log.info('Shutting down');
         scheduler?.stop();
         scheduler = undefined;
+        await retention.stop();
         await custody.stop();
         // The queue first: runs cut short by the abort below are not retried or reported as failures.
         const queueStopped = queue.stop();

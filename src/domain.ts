@@ -1,5 +1,30 @@
 /** @module The data shapes shared across modules: messages, groups, replies. No behaviour here. */
 
+export type AttachmentKind = 'image' | 'sticker' | 'video' | 'audio' | 'voice' | 'document';
+
+/** A file that came with a message, as the channel describes it before anything is downloaded. */
+export type AttachmentInfo = {
+  kind: AttachmentKind;
+  mimeType: string;
+  /** The name the sender gave a document; free text from the chat. */
+  fileName?: string;
+  /** As the channel reports it, before download. */
+  sizeBytes?: number;
+  /** Length of a voice note, audio or video. */
+  seconds?: number;
+};
+
+/**
+ * An attachment as stored with its message: the file, relative to the group's folder (the agent's
+ * /workspace/group), with a voice note's machine transcript when there is one; or why there is no file.
+ */
+export type StoredAttachment = AttachmentInfo & ({ file: string; transcript?: string } | { missing: string });
+
+/** What a reply quoted: who wrote it and its text (or a description such as "[image]"). */
+export type Quoted = { senderName: string; text: string };
+/** As the channel sees it: also the quoted message's id, to find its sender's name among the stored. */
+export type InboundQuoted = Quoted & { id?: string };
+
 /** A message as a channel hands it to the router, before it is stored. */
 export type InboundMessage = {
   chatJid: string;
@@ -20,6 +45,8 @@ export type InboundMessage = {
   isGroupChat?: boolean;
   /** Written by the owner of the number the assistant runs on (WhatsApp: fromMe). */
   fromOwner?: boolean;
+  attachment?: AttachmentInfo;
+  quoted?: InboundQuoted;
 };
 
 export type StoredMessage = {
@@ -32,6 +59,8 @@ export type StoredMessage = {
   text: string;
   sentAt: number;
   triggers: boolean;
+  attachment?: StoredAttachment;
+  quoted?: Quoted;
 };
 
 /** Per-group overrides of the container defaults (stored as JSON with the group). */

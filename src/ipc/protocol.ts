@@ -83,8 +83,18 @@ export const taskFileSchema = z.discriminatedUnion('type',
  * Host -> agent: what to act on, the first prompt of a run and every follow-up alike. `toSeq` is
  * the newest message seq inside, which the answering reply returns as `answersThrough`.
  */
+/**
+ * A photo the agent-runner hands the model as an image: a file in the group's folder (relative to
+ * it; the runner reads it only from inside that folder) that came with one of the messages.
+ */
+export const promptImageSchema = z.strictObject({
+  file: z.string().min(1).max(300),
+  mimeType: z.string().regex(/^image\/[a-z0-9.+-]{1,40}$/),
+});
+
 export const inputFileSchema = z.discriminatedUnion('type', [
-  z.strictObject({ type: z.literal('messages'), text: z.string(), fromSeq: z.number().int(), toSeq: z.number().int() }),
+  z.strictObject({ type: z.literal('messages'), text: z.string(), fromSeq: z.number().int(), toSeq: z.number().int(),
+    images: z.array(promptImageSchema).max(8).optional() }),
   z.strictObject({ type: z.literal('task'), text: z.string(), taskId: z.string() }),
 ]);
 

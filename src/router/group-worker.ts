@@ -147,8 +147,8 @@ export function createGroupWorker(deps: GroupWorkerDeps): GroupWorker {
     const backlog = deps.messages.after(group.folder, cursor);
     const last = backlog.at(-1)!;
     const replyTo = backlog.findLast((m) => m.triggers)!.chatJid;
-    const text = formatPrompt(backlog, { timeZone: deps.timeZone, maxChars: deps.maxPromptChars });
-    const { run, result } = await runAgent(group, { type: 'messages', text, fromSeq: backlog[0]!.seq, toSeq: last.seq },
+    const { text, images } = formatPrompt(backlog, { timeZone: deps.timeZone, maxChars: deps.maxPromptChars });
+    const { run, result } = await runAgent(group, { type: 'messages', text, fromSeq: backlog[0]!.seq, toSeq: last.seq, ...(images.length ? { images } : {}) },
       replyTo, groupSession(group.folder));
     const leftoverFrom = await collectLeftovers(group.folder);
     if (!result.ok) {
@@ -200,13 +200,13 @@ export function createGroupWorker(deps: GroupWorkerDeps): GroupWorker {
       if (!run || run.closing || run.deliveredSeq === null) return false;
       const fresh = deps.messages.after(folder, run.deliveredSeq);
       if (fresh.length === 0) return true;
-      const text = formatPrompt(fresh, { timeZone: deps.timeZone, maxChars: deps.maxPromptChars });
+      const { text, images } = formatPrompt(fresh, { timeZone: deps.timeZone, maxChars: deps.maxPromptChars });
       const toSeq = fresh.at(-1)!.seq;
       const before = run.deliveredSeq;
       // Claimed before the write, so a second message arriving meanwhile is not handed over twice.
       run.deliveredSeq = toSeq;
       try {
-        await writeJsonAtomic(inputDir(folder), { type: 'messages', text, fromSeq: fresh[0]!.seq, toSeq }, uniqueFileName());
+        await writeJsonAtomic(inputDir(folder), { type: 'messages', text, fromSeq: fresh[0]!.seq, toSeq, ...(images.length ? { images } : {}) }, uniqueFileName());
       } catch (err) {
         deps.log.error({ group: folder, err: String(err) }, 'Could not hand new messages to the live agent; they wait for the next run');
         if (run.deliveredSeq === toSeq) run.deliveredSeq = before;

@@ -1,8 +1,19 @@
 /**
  * @module Turns a group's pending messages into the agent's input. Pure. Message text is escaped so
- * that nobody in a chat can forge a message, a sender or an instruction block.
+ * that nobody in a chat can forge a message, a sender or an instruction block. Files that came with
+ * the messages are named by their path in the agent's container; the newest photos also go to the
+ * model as images.
  */
-import type { StoredMessage } from '../domain.ts';
+import type { StoredAttachment, StoredMessage } from '../domain.ts';
+
+/** Where the group's folder is in the agent's container. */
+export const GROUP_MOUNT = '/workspace/group';
+/** Photos shown to the model per prompt (the newest), and the largest one shown. */
+export const MAX_IMAGES = 4;
+export const MAX_IMAGE_BYTES = 5 * 1024 * 1024;
+
+export type PromptImage = { file: string; mimeType: string };
+export type Prompt = { text: string; images: PromptImage[] };
 
 const escapeXml = (s: string) =>
   s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
@@ -13,29 +24,70 @@ export function formatTime(ms: number, timeZone: string): string {
   }).format(new Date(ms));
 }
 
-export function formatMessage(m: StoredMessage, timeZone: string): string {
-  return `<message sender="${escapeXml(m.senderName)}" time="${formatTime(m.sentAt, timeZone)}">${escapeXml(m.text)}</message>`;
+const kindWords: Record<StoredAttachment['kind'], string> = {
+  image: 'image', sticker: 'sticker', video: 'video', audio: 'audio', voice: 'voice note', document: 'document',
+};
+
+/** `shown`: whether the model also gets it as an image, or why not; absent for files that are not photos. */
+function formatAttachment(a: StoredAttachment, shown?: string): string {
+  const attrs: [string, string | number | undefined][] = [
+    ['kind', kindWords[a.kind]], ['type', a.mimeType], ['name', a.fileName],
+    ['path', 'file' in a ? `${GROUP_MOUNT}/${a.file}` : undefined], ['bytes', a.sizeBytes], ['seconds', a.seconds],
+    ['missing', 'missing' in a ? a.missing : undefined], ['shown', shown],
+  ];
+  const open = `<attachment ${attrs.filter(([, v]) => v !== undefined).map(([k, v]) => `${k}="${escapeXml(String(v))}"`).join(' ')}`;
+  if ('file' in a && a.transcript !== undefined) {
+    return `${open}><transcript source="machine">${escapeXml(a.transcript)}</transcript></attachment>`;
+  }
+  if (a.kind === 'voice' && 'file' in a) return `${open}>No transcript: listen to the file if you can.</attachment>`;
+  return `${open}/>`;
+}
+
+export function formatMessage(m: StoredMessage, timeZone: string, shown?: string): string {
+  const quoted = m.quoted ? `<quoted sender="${escapeXml(m.quoted.senderName)}">${escapeXml(m.quoted.text)}</quoted>` : '';
+  const file = m.attachment ? formatAttachment(m.attachment, shown) : '';
+  return `<message sender="${escapeXml(m.senderName)}" time="${formatTime(m.sentAt, timeZone)}">${quoted}${escapeXml(m.text)}${file}</message>`;
+}
+
+const isPhoto = (a: StoredAttachment | undefined): a is StoredAttachment & { file: string } =>
+  !!a && a.kind === 'image' && 'file' in a;
+
+/** Which of the messages' photos the model sees (the newest few, none too large), and a reason for each left out. */
+function choosePhotos(messages: readonly StoredMessage[]): Map<number, string> {
+  const shown = new Map<number, string>();
+  let count = 0;
+  for (const m of [...messages].reverse()) {
+    if (!isPhoto(m.attachment)) continue;
+    if ((m.attachment.sizeBytes ?? 0) > MAX_IMAGE_BYTES) shown.set(m.seq, `no: over ${MAX_IMAGE_BYTES / 1024 / 1024} MB; open the file to look at it`);
+    else if (count >= MAX_IMAGES) shown.set(m.seq, `no: only the ${MAX_IMAGES} newest photos are shown; open the file to look at it`);
+    else { count++; shown.set(m.seq, 'yes'); }
+  }
+  return shown;
 }
 
 /**
- * The newest messages that fit in `maxChars`, oldest first. Anything older that did not fit is not
- * dropped silently: the prompt says how many messages were left out and from when.
+ * The newest messages that fit in `maxChars`, oldest first, and the photos among them the model
+ * gets as images. Anything older that did not fit is not dropped silently: the prompt says how many
+ * messages were left out and from when.
  */
-export function formatPrompt(messages: readonly StoredMessage[], opts: { timeZone: string; maxChars: number }): string {
-  const lines: string[] = [];
+export function formatPrompt(messages: readonly StoredMessage[], opts: { timeZone: string; maxChars: number }): Prompt {
   let size = 0;
   let i = messages.length - 1;
   for (; i >= 0; i--) {
-    const line = formatMessage(messages[i]!, opts.timeZone);
+    const length = formatMessage(messages[i]!, opts.timeZone).length;
     // Always keep the newest message, even alone over the limit: it is the one being answered.
-    if (lines.length > 0 && size + line.length + 1 > opts.maxChars) break;
-    lines.unshift(line);
-    size += line.length + 1;
+    if (i < messages.length - 1 && size + length + 1 > opts.maxChars) break;
+    size += length + 1;
   }
+  const kept = messages.slice(i + 1);
+  const shown = choosePhotos(kept);
+  const lines = kept.map((m) => formatMessage(m, opts.timeZone, shown.get(m.seq)));
   const omitted = i + 1;
   if (omitted > 0) {
     const first = formatTime(messages[0]!.sentAt, opts.timeZone);
     lines.unshift(`<omitted count="${omitted}">${omitted} older messages since ${first} were left out to fit the size limit.</omitted>`);
   }
-  return `<messages>\n${lines.join('\n')}\n</messages>`;
+  const images = kept.filter((m) => shown.get(m.seq) === 'yes')
+    .map((m) => { const a = m.attachment as StoredAttachment & { file: string }; return { file: a.file, mimeType: a.mimeType }; });
+  return { text: `<messages>\n${lines.join('\n')}\n</messages>`, images };
 }

@@ -1,21 +1,24 @@
 /** @module Stored chat messages: insert with de-duplication, read a group's backlog by sequence. */
 import type { Db } from './db.ts';
-import type { InboundMessage, StoredMessage } from '../domain.ts';
+import type { InboundMessage, Quoted, StoredAttachment, StoredMessage } from '../domain.ts';
 
 type Row = {
   seq: number; chat_jid: string; group_folder: string | null; msg_id: string; sender_id: string;
-  sender_name: string; text: string; sent_at: number; triggers: number;
+  sender_name: string; text: string; sent_at: number; triggers: number; attachment: string | null; quoted: string | null;
 };
 
 const toMessage = (r: Row): StoredMessage => ({
   seq: r.seq, chatJid: r.chat_jid, groupFolder: r.group_folder, msgId: r.msg_id, senderId: r.sender_id,
   senderName: r.sender_name, text: r.text, sentAt: r.sent_at, triggers: r.triggers === 1,
+  ...(r.attachment ? { attachment: JSON.parse(r.attachment) as StoredAttachment } : {}),
+  ...(r.quoted ? { quoted: JSON.parse(r.quoted) as Quoted } : {}),
 });
 
 export function createMessageStore(db: Db) {
   const insert = db.prepare(`INSERT OR IGNORE INTO messages
-    (chat_jid, group_folder, msg_id, sender_id, sender_name, text, sent_at, triggers)
-    VALUES (?, ?, ?, ?, ?, ?, ?, ?)`);
+    (chat_jid, group_folder, msg_id, sender_id, sender_name, text, sent_at, triggers, attachment, quoted)
+    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
+  const nameOf = db.prepare('SELECT sender_name FROM messages WHERE chat_jid = ? AND msg_id = ?');
   const after = db.prepare('SELECT * FROM messages WHERE group_folder = ? AND seq > ? ORDER BY seq');
   const triggerAfter = db.prepare(
     'SELECT seq FROM messages WHERE group_folder = ? AND seq > ? AND triggers = 1 ORDER BY seq DESC LIMIT 1');
@@ -29,11 +32,17 @@ export function createMessageStore(db: Db) {
      * Stores a message (and its chat); returns its seq, or null when (chat, id) was already stored:
      * a duplicate delivery that must not act twice.
      */
-    insert(msg: InboundMessage, groupFolder: string | null, triggers: boolean): number | null {
+    insert(msg: InboundMessage, groupFolder: string | null, triggers: boolean, attachment?: StoredAttachment): number | null {
+      // The quoted message's sender by the name they had when it was stored, if it was.
+      const quoted: Quoted | undefined = msg.quoted && {
+        senderName: (msg.quoted.id ? (nameOf.get(msg.chatJid, msg.quoted.id) as { sender_name: string } | undefined)?.sender_name : undefined)
+          ?? msg.quoted.senderName,
+        text: msg.quoted.text,
+      };
       return db.transaction(() => {
         upsertChat.run(msg.chatJid, msg.chatName ?? '', msg.isGroupChat ? 1 : 0, msg.sentAt);
         const res = insert.run(msg.chatJid, groupFolder, msg.id, msg.senderId, msg.senderName, msg.text,
-          msg.sentAt, triggers ? 1 : 0);
+          msg.sentAt, triggers ? 1 : 0, attachment ? JSON.stringify(attachment) : null, quoted ? JSON.stringify(quoted) : null);
         return res.changes === 1 ? Number(res.lastInsertRowid) : null;
       })();
     },

@@ -199,4 +199,14 @@ export const migrations: readonly Migration[] = [
       ALTER TABLE groups DROP COLUMN trigger;
     `,
   },
+  {
+    version: 7,
+    name: 'attachments-and-quotes',
+    sql: `
+      -- JSON: the file a message came with (where the agent finds it, or why it is not there), and
+      -- what a reply quoted.
+      ALTER TABLE messages ADD COLUMN attachment TEXT;
+      ALTER TABLE messages ADD COLUMN quoted TEXT;
+    `,
+  },
 ];

@@ -60,11 +60,13 @@ const rows: Row[] = [
   },
   {
     name: 'reply to the bot (quoted participant)', msg: fx.replyToBot, triggers: true,
-    expected: { ...alice, ...plain, id: 'AC7E0B9D8C7B6A5F4E3D2C1B0A998877', text: 'and tomorrow?', sentAt: T, repliesToAssistant: true },
+    expected: { ...alice, ...plain, id: 'AC7E0B9D8C7B6A5F4E3D2C1B0A998877', text: 'and tomorrow?', sentAt: T, repliesToAssistant: true,
+      quoted: { id: '3EB0AAAABBBBCCCCDDDD', senderName: 'Kai', text: 'Sunny, 24°C.' } },
   },
   {
     name: 'reply to the bot (quoted stanzaId only)', msg: fx.replyByStanza, triggers: true,
-    expected: { ...alice, ...plain, id: 'AC7E0B9D8C7B6A5F4E3D2C1B0A990011', text: 'thanks!', sentAt: T, repliesToAssistant: true },
+    expected: { ...alice, ...plain, id: 'AC7E0B9D8C7B6A5F4E3D2C1B0A990011', text: 'thanks!', sentAt: T, repliesToAssistant: true,
+      quoted: { id: fx.BOT_REPLY_ID, senderName: 'Kai', text: 'Done.' } },
   },
   {
     name: 'disappearing-messages wrapper', msg: fx.ephemeral, triggers: true,
@@ -72,7 +74,8 @@ const rows: Row[] = [
   },
   {
     name: 'view-once image caption', msg: fx.viewOnceImage, triggers: true,
-    expected: { ...alice, ...plain, id: 'AC0F0F0F0F0F0F0F0F0F0F0F0F0F0F0F', text: '@Kai what plant is this?', sentAt: T },
+    expected: { ...alice, ...plain, id: 'AC0F0F0F0F0F0F0F0F0F0F0F0F0F0F0F', text: '@Kai what plant is this?', sentAt: T,
+      attachment: { kind: 'image', mimeType: 'image/jpeg' } },
   },
   {
     name: 'DM addressed by LID', msg: fx.lidDm, triggers: false,
@@ -121,6 +124,47 @@ const rows: Row[] = [
   {
     name: 'notify an hour old (age matters only for append)', msg: fx.oldAppend, triggers: true,
     expected: { ...alice, ...plain, id: 'AC01D01D01D01D01D01D01D01D01D01D', text: '@Kai are you there?', sentAt: T - 3_600_000 },
+  },
+  {
+    name: 'photo without a caption', msg: fx.imageNoCaption, triggers: false,
+    expected: { ...alice, ...plain, id: 'AC1A1A1A1A1A1A1A1A1A1A1A1A1A1A01', text: '', sentAt: T,
+      attachment: { kind: 'image', mimeType: 'image/jpeg', sizeBytes: 48213 } },
+  },
+  {
+    name: 'photo with @Kai in its caption', msg: fx.imageWithCaption, triggers: true,
+    expected: { ...alice, ...plain, id: 'AC1A1A1A1A1A1A1A1A1A1A1A1A1A1A02', text: '@Kai how much was the tip?', sentAt: T,
+      attachment: { kind: 'image', mimeType: 'image/jpeg', sizeBytes: 91234 } },
+  },
+  {
+    name: 'document with a caption', msg: fx.documentWithCaption, triggers: true,
+    expected: { ...alice, ...plain, id: 'AC1A1A1A1A1A1A1A1A1A1A1A1A1A1A03', text: '@Kai summarise this', sentAt: T,
+      attachment: { kind: 'document', mimeType: 'application/pdf', fileName: 'Lease 2027.pdf', sizeBytes: 312456 } },
+  },
+  {
+    name: 'voice note', msg: fx.voiceNote, triggers: false,
+    expected: { ...alice, ...plain, id: 'AC1A1A1A1A1A1A1A1A1A1A1A1A1A1A04', text: '', sentAt: T,
+      attachment: { kind: 'voice', mimeType: 'audio/ogg; codecs=opus', sizeBytes: 11520, seconds: 7 } },
+  },
+  {
+    name: 'video with a caption', msg: fx.video, triggers: false,
+    expected: { ...alice, ...plain, id: 'AC1A1A1A1A1A1A1A1A1A1A1A1A1A1A05', text: 'the goal!', sentAt: T,
+      attachment: { kind: 'video', mimeType: 'video/mp4', sizeBytes: 2345678, seconds: 12 } },
+  },
+  {
+    name: 'sticker', msg: fx.sticker, triggers: false,
+    expected: { ...alice, ...plain, id: 'AC1A1A1A1A1A1A1A1A1A1A1A1A1A1A06', text: '', sentAt: T,
+      attachment: { kind: 'sticker', mimeType: 'image/webp', sizeBytes: 20480 } },
+  },
+  {
+    name: 'a reply quoting a photo', msg: fx.quotedImageReply, triggers: true,
+    expected: { ...plain, chatJid: fx.GROUP_JID, id: 'AC1A1A1A1A1A1A1A1A1A1A1A1A1A1A07', senderId: fx.BOB_PHONE_JID, senderName: 'Bob',
+      text: '@Kai what does this mean?', sentAt: T, isGroupChat: true,
+      quoted: { id: 'AC1A1A1A1A1A1A1A1A1A1A1A1A1A1A02', senderName: '187222456274981', text: '[image] @Kai how much was the tip?' } },
+  },
+  {
+    name: 'view-once voice note in disappearing messages', msg: fx.ephemeralViewOnceVoice, triggers: false,
+    expected: { ...alice, ...plain, id: 'AC1A1A1A1A1A1A1A1A1A1A1A1A1A1A08', text: '', sentAt: T,
+      attachment: { kind: 'voice', mimeType: 'audio/ogg; codecs=opus', seconds: 3 } },
   },
   {
     name: 'Long messageTimestamp', msg: fx.longTimestamp, triggers: false,

@@ -1,7 +1,7 @@
 /** @module Turns one Baileys `messages.upsert` message into an InboundMessage, or says why it is skipped. Pure. */
 import { getContentType, isJidGroup, isJidStatusBroadcast, jidDecode, jidNormalizedUser, normalizeMessageContent } from '@whiskeysockets/baileys';
 import type { proto, WAMessage } from '@whiskeysockets/baileys';
-import type { InboundMessage } from '../../domain.ts';
+import type { AttachmentInfo, InboundMessage, InboundQuoted } from '../../domain.ts';
 
 /** The bot's own identities, e.g. '15550001111@s.whatsapp.net' and '201234567890123@lid'. */
 export type BotIdentity = { phoneJid: string; lid?: string };
@@ -48,8 +48,10 @@ export function toInbound(msg: WAMessage, upsertType: 'notify' | 'append', ctx: 
   // fromMe is the bot itself, or the owner talking to someone else in private.
   if (fromMe && !isSelfChat && !(ctx.sharesOwnerNumber && isGroupChat)) return skip('fromMe outside the self-chat');
 
-  const rawText = textOf(content, type);
-  if (!rawText?.trim()) return skip(`no text (${type})`);
+  const rawText = textOf(content, type) ?? '';
+  const attachment = attachmentOf(content);
+  // An uncaptioned photo is a message too; only what has neither text nor a file is skipped.
+  if (!rawText.trim() && !attachment) return skip(`no text (${type})`);
   if (ctx.sharesOwnerNumber && rawText.startsWith(`${ctx.assistantName}:`)) return skip('starts with the assistant prefix');
 
   const sentAt = toMillis(msg.messageTimestamp);
@@ -68,6 +70,7 @@ export function toInbound(msg: WAMessage, upsertType: 'notify' | 'append', ctx: 
   const mentionsAssistant = (info?.mentionedJid ?? []).some(addressesBot);
   const repliesToAssistant =
     addressesBot(info?.participant) || (!!info?.stanzaId && ctx.isBotMessage(chatJid, info.stanzaId));
+  const quoted = quotedOf(info, repliesToAssistant ? ctx.assistantName : undefined);
 
   return {
     chatJid,
@@ -81,7 +84,59 @@ export function toInbound(msg: WAMessage, upsertType: 'notify' | 'append', ctx: 
     repliesToAssistant,
     isGroupChat,
     ...(fromMe ? { fromOwner: true } : {}),
+    ...(attachment ? { attachment } : {}),
+    ...(quoted ? { quoted } : {}),
   };
+}
+
+/** The file a message carries (after the ephemeral and view-once wrappers are removed), if any. */
+export function attachmentOf(content: proto.IMessage): AttachmentInfo | undefined {
+  const size = (n: unknown) => { const v = toNumber(n); return v !== undefined && v > 0 ? { sizeBytes: v } : {}; };
+  const secs = (n: unknown) => { const v = toNumber(n); return v !== undefined && v > 0 ? { seconds: v } : {}; };
+  const mime = (m: string | null | undefined, fallback: string) => (m?.trim() || fallback);
+  if (content.imageMessage) {
+    const m = content.imageMessage;
+    return { kind: 'image', mimeType: mime(m.mimetype, 'image/jpeg'), ...size(m.fileLength) };
+  }
+  if (content.stickerMessage) {
+    const m = content.stickerMessage;
+    return { kind: 'sticker', mimeType: mime(m.mimetype, 'image/webp'), ...size(m.fileLength) };
+  }
+  const video = content.videoMessage ?? content.ptvMessage;
+  if (video) return { kind: 'video', mimeType: mime(video.mimetype, 'video/mp4'), ...size(video.fileLength), ...secs(video.seconds) };
+  if (content.audioMessage) {
+    const m = content.audioMessage;
+    return { kind: m.ptt ? 'voice' : 'audio', mimeType: mime(m.mimetype, 'audio/ogg'), ...size(m.fileLength), ...secs(m.seconds) };
+  }
+  if (content.documentMessage) {
+    const m = content.documentMessage;
+    const name = m.fileName?.trim();
+    return { kind: 'document', mimeType: mime(m.mimetype, 'application/octet-stream'), ...(name ? { fileName: name.slice(0, 200) } : {}), ...size(m.fileLength) };
+  }
+  return undefined;
+}
+
+const QUOTE_CHARS = 500;
+const kindWords: Record<AttachmentInfo['kind'], string> = {
+  image: 'image', sticker: 'sticker', video: 'video', audio: 'audio', voice: 'voice note', document: 'document',
+};
+
+/**
+ * What a reply quoted, as the agent should read it: the text, or what kind of file it was.
+ * `assistantName` when the quoted message is the assistant's; otherwise the router finds the
+ * sender's name among the stored messages, and until then it is their number.
+ */
+function quotedOf(info: proto.IContextInfo | undefined, assistantName: string | undefined): InboundQuoted | undefined {
+  const q = info?.quotedMessage ? normalizeMessageContent(info.quotedMessage) : undefined;
+  if (!q) return undefined;
+  const type = getContentType(q);
+  const file = attachmentOf(q);
+  const text = (type ? textOf(q, type) : undefined)?.trim() ?? '';
+  const described = file ? `[${kindWords[file.kind]}${file.fileName ? `: ${file.fileName}` : ''}]${text ? ` ${text}` : ''}` : text;
+  if (!described) return undefined;
+  const senderName = assistantName ?? jidDecode(info?.participant ?? undefined)?.user ?? 'someone';
+  return { ...(info?.stanzaId ? { id: info.stanzaId } : {}), senderName,
+    text: described.length > QUOTE_CHARS ? `${described.slice(0, QUOTE_CHARS)}…` : described };
 }
 
 /** The bot's normalized JIDs (device suffix such as ':7' stripped), phone and LID. */
@@ -107,13 +162,20 @@ function contextInfoOf(content: proto.IMessage, type: keyof proto.IMessage): pro
   return (inner.contextInfo as proto.IContextInfo | null | undefined) ?? undefined;
 }
 
-/** Seconds (number, Long, or a Long's plain `{low, high, unsigned}` after JSON) to milliseconds. */
+/** A number, a Long, or a Long's plain `{low, high, unsigned}` after JSON, as a number. */
+function toNumber(n: unknown): number | undefined {
+  if (n === null || n === undefined) return undefined;
+  const v = typeof n === 'object'
+    ? (() => { const l = n as { low: number; high: number; unsigned?: boolean };
+      return (l.unsigned ? l.high >>> 0 : l.high | 0) * 2 ** 32 + (l.low >>> 0); })()
+    : Number(n);
+  return Number.isFinite(v) ? v : undefined;
+}
+
+/** Seconds since the epoch to milliseconds. */
 function toMillis(ts: WAMessage['messageTimestamp']): number | undefined {
-  if (ts === null || ts === undefined) return undefined;
-  const seconds = typeof ts === 'object'
-    ? (ts.unsigned ? ts.high >>> 0 : ts.high | 0) * 2 ** 32 + (ts.low >>> 0)
-    : Number(ts);
-  return Number.isFinite(seconds) && seconds > 0 ? seconds * 1000 : undefined;
+  const seconds = toNumber(ts);
+  return seconds !== undefined && seconds > 0 ? seconds * 1000 : undefined;
 }
 
 type Sender = { id: string; altId?: string; name: string };

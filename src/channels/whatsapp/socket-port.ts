@@ -23,6 +23,8 @@ export interface WaSocket {
   sendPresenceUpdate(type: 'composing' | 'paused', jid: string): Promise<void>;
   groupFetchAllParticipating(): Promise<Record<string, GroupMetadata>>;
   groupMetadata(jid: string): Promise<GroupMetadata>;
+  /** Asks the sender's phone to upload a message's media again; resolves with the message's new location. */
+  updateMediaMessage(msg: WAMessage): Promise<WAMessage>;
   requestPairingCode(phoneNumber: string): Promise<string>;
   end(error: Error | undefined): void;
 }

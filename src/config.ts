@@ -63,8 +63,12 @@ export const envSchema = z.object({
     .describe('Attempts per batch of messages before the chat is told that the agent failed.'),
   MAX_PROMPT_CHARS: int(1000, 1_000_000).default(40_000)
     .describe('Cap on the size of the conversation handed to the agent; older messages beyond it are summarised as omitted.'),
+  MEDIA_MAX_MB: int(1, 2048).default(20)
+    .describe('Largest file (photo, video, document, voice note) downloaded from a chat, in MB; larger ones reach the agent as a note saying so.'),
+  TRANSCRIBE_COMMAND: z.string().regex(/^\S.*$/, 'a program and its arguments, e.g. /usr/local/bin/transcribe --lang es').optional()
+    .describe('Turns voice notes into text: run with the audio file as its last argument, it prints the text. Unset: the agent is told a voice note came and where the file is.'),
   RETENTION_DAYS: int(0, 36_500).default(30)
-    .describe('Days kept of chat text from unregistered chats, answered messages, sent replies, run logs and refused IPC files; 0 keeps everything.'),
+    .describe('Days kept of chat text from unregistered chats, answered messages, sent replies, run logs, files that came with messages and refused IPC files; 0 keeps everything.'),
   LOG_LEVEL: z.enum(logLevels, { error: `one of ${logLevels.join(', ')}` }).default('info')
     .describe('How much to log: fatal, error, warn, info, debug, trace or silent.'),
   LOG_FILE: z.string().min(1).default('logs/nanokimi.log')
@@ -97,6 +101,9 @@ export type Config = Readonly<{
   maxPromptChars: number;
   /** Days; 0: never prune. */
   retentionDays: number;
+  mediaMaxMb: number;
+  /** TRANSCRIBE_COMMAND, or null: voice notes are not transcribed. */
+  transcribeCommand: string | null;
   logLevel: (typeof logLevels)[number];
   logFile: string | null;
   healthPort: number;
@@ -149,6 +156,8 @@ export function loadConfig(env: Record<string, string | undefined>, projectRoot:
     agentMaxAttempts: e.AGENT_MAX_ATTEMPTS,
     maxPromptChars: e.MAX_PROMPT_CHARS,
     retentionDays: e.RETENTION_DAYS,
+    mediaMaxMb: e.MEDIA_MAX_MB,
+    transcribeCommand: e.TRANSCRIBE_COMMAND ?? null,
     logLevel: e.LOG_LEVEL,
     logFile: e.LOG_FILE === 'none' ? null : path.resolve(projectRoot, e.LOG_FILE),
     healthPort: e.HEALTH_PORT,

@@ -23,6 +23,8 @@ import { startScheduler } from './scheduler/scheduler.ts';
 import { pinnedKimiVersion } from './kimi/pinned-cli.ts';
 import { startTokenCustody } from './kimi/token-custody.ts';
 import { startRetention } from './ops/retention.ts';
+import { createMediaKeeper } from './media/keeper.ts';
+import { commandTranscriber } from './media/transcribe.ts';
 import { mainNotice, pendingServiceFailure } from './ops/service-failure.ts';
 import { openDb } from './store/db.ts';
 import { createStores, type Stores } from './store/stores.ts';
@@ -136,7 +138,9 @@ export async function startDaemon(deps: DaemonDeps): Promise<Daemon> {
 
   const pairing = createPairing({ db: stores.db, assistantName: config.assistantName, register, tellMain,
     adoptChat: (jid, folder) => messages.adoptChat(jid, folder), wake: (folder) => queue.notify(folder) });
-  const router = createRouter({ groups, messages, queue, worker, pairing, log, assistantName: config.assistantName,
+  const media = createMediaKeeper({ groupsDir: config.groupsDir, timeZone: config.timeZone, maxBytes: config.mediaMaxMb * 1024 * 1024,
+    ...(config.transcribeCommand ? { transcribe: commandTranscriber(config.transcribeCommand) } : {}), log });
+  const router = createRouter({ groups, messages, queue, worker, pairing, log, assistantName: config.assistantName, media,
     // Once per sender and group (the outbox key): the owner learns of it without a message per try.
     onRefusedWake: (group, msg) => tellMain(`${msg.senderName} (${(msg.senderAltId ?? msg.senderId).split('@')[0]}) tried to wake ` +
       `${config.assistantName} in "${group.name}", where only ${group.allowedSenders?.join(', ') || 'nobody'} may. To let them: ` +
@@ -164,7 +168,7 @@ export async function startDaemon(deps: DaemonDeps): Promise<Daemon> {
   if (interrupted > 0) log.warn({ runs: interrupted }, 'Runs interrupted by the last shutdown; unanswered messages will be retried');
 
   for (const c of channels) {
-    await c.start({ onMessage: (m) => router.handle(m), onReady: () => sender.wake() });
+    await c.start({ onMessage: (m, fetch) => router.handle(m, fetch), onReady: () => sender.wake() });
   }
   for (const g of groups.list()) writeSnapshots(snapshotDeps, g);
   router.recover();

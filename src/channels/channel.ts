@@ -15,9 +15,20 @@ export class ChannelRefused extends Error {
   override name = 'ChannelRefused';
 }
 
+/** A file larger than the caller allowed: the download stopped there. */
+export class MediaTooLarge extends Error {
+  override name = 'MediaTooLarge';
+}
+
+/** Downloads the file a message came with, stopping with MediaTooLarge past `maxBytes`. */
+export type FetchAttachment = (maxBytes: number) => Promise<Uint8Array>;
+
 export type ChannelEvents = {
-  /** A new message; the router must have stored it before the returned promise resolves. */
-  onMessage: (msg: InboundMessage) => Promise<void>;
+  /**
+   * A new message; the router must have stored it before the returned promise resolves. `fetch`
+   * downloads its attachment, for the router to keep if the chat is a registered group's.
+   */
+  onMessage: (msg: InboundMessage, fetch?: FetchAttachment) => Promise<void>;
   /** The channel (re)connected: pending replies for its chats may go out now. */
   onReady: () => void;
 };

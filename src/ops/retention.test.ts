@@ -76,7 +76,16 @@ describe('retention', () => {
     fs.mkdirSync(path.join(errors, 'a-dir'));
     old(path.join(errors, 'a-dir'));
 
-    expect(await prune()).toMatchObject({ runLogs: 2, refusedFiles: 2 });
+    const day = path.join(root, 'groups', 'family', 'media', '2026-10-01');
+    fs.mkdirSync(day, { recursive: true });
+    fs.writeFileSync(path.join(day, 'A.jpg'), 'photo');
+    old(path.join(day, 'A.jpg'));
+    const today = path.join(root, 'groups', 'family', 'media', '2026-12-02');
+    fs.mkdirSync(today);
+    fs.writeFileSync(path.join(today, 'B.jpg'), 'photo');
+
+    expect(await prune()).toMatchObject({ runLogs: 2, refusedFiles: 2, mediaFiles: 1 });
+    expect(fs.readdirSync(path.join(root, 'groups', 'family', 'media'))).toEqual(['2026-12-02']);
     expect(fs.readdirSync(logs).sort()).toEqual(['container-new.log', 'notes.txt']);
     expect(fs.readFileSync(hostFile, 'utf8')).toBe('keep');
     expect(fs.readdirSync(errors)).toEqual(['a-dir']);

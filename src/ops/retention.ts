@@ -1,7 +1,8 @@
 /**
  * @module Retention: what is older than RETENTION_DAYS goes. Chat text of chats nobody registered,
  * messages a group's agent has already answered (the prompt only ever holds what comes after the
- * cursor), sent replies and the ids of sent WhatsApp messages, run logs and refused IPC files.
+ * cursor), sent replies and the ids of sent WhatsApp messages, run logs, refused IPC files, and
+ * the files that came with messages (groups/<group>/media/<day>/).
  * Unanswered messages and undelivered or dead replies stay, whatever their age. Runs at start-up and
  * every few hours.
  */
@@ -25,7 +26,7 @@ export type RetentionDeps = {
   now?: () => number;
 };
 
-export type Pruned = { messages: number; replies: number; sentIds: number; runLogs: number; refusedFiles: number };
+export type Pruned = { messages: number; replies: number; sentIds: number; runLogs: number; refusedFiles: number; mediaFiles: number };
 
 export async function pruneOnce(deps: RetentionDeps): Promise<Pruned> {
   const cutoff = (deps.now ?? Date.now)() - deps.days * DAY_MS;
@@ -38,11 +39,13 @@ export async function pruneOnce(deps: RetentionDeps): Promise<Pruned> {
   }))();
   let runLogs = 0;
   let refusedFiles = 0;
+  let mediaFiles = 0;
   for (const folder of deps.folders()) {
     runLogs += await removeOlder(path.join(deps.groupsDir, folder, 'logs'), cutoff, (n) => n.endsWith('.log'));
     refusedFiles += await removeOlder(path.join(deps.ipcDir, folder, 'errors'), cutoff, () => true);
+    mediaFiles += await removeOldMedia(path.join(deps.groupsDir, folder, 'media'), cutoff);
   }
-  return { ...rows, runLogs, refusedFiles };
+  return { ...rows, runLogs, refusedFiles, mediaFiles };
 }
 
 /**
@@ -64,6 +67,19 @@ async function removeOlder(dir: string, cutoff: number, wanted: (name: string) =
 }
 
 /** Prunes now and every 6 hours; `stop()` resolves once a pass under way has finished. */
+/** Files that came with messages: media/<day>/*, each day's folder removed once empty. */
+async function removeOldMedia(media: string, cutoff: number): Promise<number> {
+  if (!fs.lstatSync(media, { throwIfNoEntry: false })?.isDirectory()) return 0;
+  let removed = 0;
+  for (const day of await fs.promises.readdir(media).catch(() => [] as string[])) {
+    if (!/^\d{4}-\d\d-\d\d$/.test(day)) continue;
+    const dir = path.join(media, day);
+    removed += await removeOlder(dir, cutoff, () => true);
+    await fs.promises.rmdir(dir).catch(() => undefined); // only if empty
+  }
+  return removed;
+}
+
 export function startRetention(deps: RetentionDeps): { stop(): Promise<void> } {
   if (deps.days === 0) return { stop: async () => {} };
   let current = Promise.resolve();

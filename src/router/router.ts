@@ -3,7 +3,9 @@
  * trigger decided, then handed to the group's live run or queued for a new one.
  */
 import { LOCAL_JID_PREFIX, type Group, type InboundMessage } from '../domain.ts';
+import type { FetchAttachment } from '../channels/channel.ts';
 import type { Logger } from '../logger.ts';
+import type { MediaKeeper } from '../media/keeper.ts';
 import type { createGroupStore } from '../store/groups.ts';
 import type { createMessageStore } from '../store/messages.ts';
 import type { GroupQueue } from './group-queue.ts';
@@ -20,6 +22,8 @@ export type RouterDeps = {
   pairing?: Pick<Pairing, 'unknownDirect' | 'command'>;
   /** Someone not on the group's list of senders tried to wake the assistant. */
   onRefusedWake?: (group: Group, msg: InboundMessage) => void;
+  /** Keeps a message's file before the message is stored; without it, files are only described. */
+  media?: MediaKeeper;
   /** ASSISTANT_NAME: "@" + it is the trigger word. */
   assistantName: string;
   log: Logger;
@@ -33,12 +37,21 @@ export function createRouter(deps: RouterDeps) {
   }
 
   return {
-    async handle(msg: InboundMessage): Promise<void> {
+    async handle(msg: InboundMessage, fetch?: FetchAttachment): Promise<void> {
       const group = groupFor(msg.chatJid);
       // The owner's "allow <code>" / "deny <code>" in main is for NanoKimi, not for the agent.
       const isPairingAnswer = !!group?.isMain && !!deps.pairing && parsePairingCommand(msg.text) !== null;
       const triggers = group && !isPairingAnswer ? shouldTrigger(msg, group, deps.assistantName) : false;
-      const seq = deps.messages.insert(msg, group?.folder ?? null, triggers);
+      if (msg.attachment && deps.messages.has(msg.chatJid, msg.id)) {
+        deps.log.debug({ chatJid: msg.chatJid, id: msg.id }, 'Duplicate message ignored');
+        return;
+      }
+      // Files of registered groups are fetched before the message is stored, so the agent never
+      // sees a message whose file is still on its way.
+      const attachment = msg.attachment && (deps.media
+        ? await deps.media.keep({ msgId: msg.id, sentAt: msg.sentAt, info: msg.attachment, folder: group?.folder ?? null, fetch })
+        : { ...msg.attachment, missing: 'not downloaded' });
+      const seq = deps.messages.insert(msg, group?.folder ?? null, triggers, attachment);
       if (seq === null) {
         deps.log.debug({ chatJid: msg.chatJid, id: msg.id }, 'Duplicate message ignored');
         return;

@@ -19,6 +19,7 @@ export function createMessageStore(db: Db) {
     (chat_jid, group_folder, msg_id, sender_id, sender_name, text, sent_at, triggers, attachment, quoted)
     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
   const nameOf = db.prepare('SELECT sender_name FROM messages WHERE chat_jid = ? AND msg_id = ?');
+  const exists = db.prepare('SELECT 1 FROM messages WHERE chat_jid = ? AND msg_id = ?');
   const after = db.prepare('SELECT * FROM messages WHERE group_folder = ? AND seq > ? ORDER BY seq');
   const triggerAfter = db.prepare(
     'SELECT seq FROM messages WHERE group_folder = ? AND seq > ? AND triggers = 1 ORDER BY seq DESC LIMIT 1');
@@ -46,6 +47,8 @@ export function createMessageStore(db: Db) {
         return res.changes === 1 ? Number(res.lastInsertRowid) : null;
       })();
     },
+    /** Whether (chat, id) is stored: a redelivery, whose file need not be fetched again. */
+    has: (chatJid: string, msgId: string) => exists.get(chatJid, msgId) !== undefined,
     /** A chat just registered takes its earlier messages, each waiting for an answer. */
     adoptChat(chatJid: string, groupFolder: string): number {
       return adopt.run(groupFolder, chatJid).changes;

@@ -2,8 +2,10 @@
  * The WhatsApp channel behind the real daemon, with a fake socket fed real-shaped v7 messages:
  * each fixture ends in exactly the expected trigger decision and exactly one reply, or none.
  */
+import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import fs from 'node:fs';
+import os from 'node:os';
 import type { WAMessage } from '@whiskeysockets/baileys';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createSqliteAuthState } from '../../src/channels/whatsapp/auth-store.ts';
@@ -18,6 +20,7 @@ import { createStores } from '../../src/store/stores.ts';
 import { createFileAgent } from '../fixtures/file-agent.ts';
 import * as fx from '../fixtures/whatsapp/messages.ts';
 import { fakeSocketFactory, type FakeSocket } from '../fixtures/whatsapp/fake-socket.ts';
+import { startMediaServer, withMedia, type MediaServer } from '../fixtures/whatsapp/media-server.ts';
 import { makeTree, waitFor, type TestTree } from './spawn-daemon.ts';
 
 let tree: TestTree;
@@ -25,7 +28,7 @@ let daemon: Daemon | undefined;
 afterEach(async () => { await daemon?.stop(); daemon = undefined; tree.cleanup(); });
 
 /** A linked device (creds saved as after `nanokimi login`) and one registered group. */
-async function start(opts: { sharesOwnerNumber?: boolean; delayMs?: number } = {}) {
+async function start(opts: { sharesOwnerNumber?: boolean; delayMs?: number; mediaFetch?: RequestInit; env?: Record<string, string> } = {}) {
   tree = makeTree();
   fs.mkdirSync(tree.dataDir, { recursive: true });
   const db = openDb(path.join(tree.dataDir, 'nanokimi.db'));
@@ -42,18 +45,20 @@ async function start(opts: { sharesOwnerNumber?: boolean; delayMs?: number } = {
 
   const sockets = fakeSocketFactory();
   const timers: { ms: number; fn: () => void }[] = [];
-  const config = loadConfig({ DATA_DIR: tree.dataDir, GROUPS_DIR: tree.groupsDir, TZ: 'UTC', AGENT_IDLE_SECONDS: '1' }, tree.root);
-  daemon = await startDaemon({ config, log: silentLogger(), agent: createFileAgent({ delayMs: opts.delayMs ?? 0 }),
+  const config = loadConfig({ DATA_DIR: tree.dataDir, GROUPS_DIR: tree.groupsDir, TZ: 'UTC', AGENT_IDLE_SECONDS: '1', ...opts.env }, tree.root);
+  const agent = createFileAgent({ delayMs: opts.delayMs ?? 0 });
+  daemon = await startDaemon({ config, log: silentLogger(), agent,
     channels: [(stores) => createWhatsAppChannel({
       db: stores.db, socketFactory: sockets.factory, assistantName: 'Kai', sharesOwnerNumber: opts.sharesOwnerNumber ?? false,
       log: silentLogger(), recordChat: stores.groups.recordGroupChat, now: () => fx.NOW_MS, sendPauseMs: 10,
+      ...(opts.mediaFetch ? { mediaFetch: opts.mediaFetch } : {}),
       setTimer: (fn, ms) => { timers.push({ ms, fn }); return { cancel: () => undefined }; },
       bindMainChat: (jid) => { const main = stores.groups.list().find((g) => g.isMain)!; if (main.jid !== jid) stores.groups.setJid(main.folder, jid); },
     })] });
   const sock = sockets.last();
   sock.groups = { [fx.GROUP_JID]: { id: fx.GROUP_JID, subject: 'Family' } };
   sock.open();
-  return { sock, sockets, timers };
+  return { sock, sockets, timers, agent };
 }
 
 /** Delivers, then waits until the agent's run for it (if any) is over, so "no reply" is a fact. */
@@ -210,6 +215,72 @@ describe('outbound to WhatsApp', () => {
     await start();
     expect(daemon!.stores.groups.get('main')?.jid).toBe(fx.BOT_PHONE_JID);
     expect(daemon!.stores.groups.groupChats()).toEqual([expect.objectContaining({ jid: fx.GROUP_JID, name: 'Family', folder: 'family' })]);
+  });
+});
+
+describe('photos, documents and voice notes', () => {
+  let media: MediaServer | undefined;
+  afterEach(async () => { await media?.close(); media = undefined; });
+  const DAY = '2025-11-22'; // fx.SENT_AT_S in UTC
+  const path_ = (id: string, ext: string) => `media/${DAY}/${id}.${ext}`;
+
+  it('keeps the file of a message in a registered group in its folder and shows it to the agent, uncaptioned photos too', async () => {
+    media = await startMediaServer();
+    const { sock, agent } = await start({ mediaFetch: media.fetchOptions });
+    const firstBytes = randomBytes(30_000);
+    const first = withMedia(fx.imageNoCaption, 'imageMessage', await media.publish(firstBytes, 'image'));
+    const receipt = withMedia(fx.imageWithCaption, 'imageMessage', await media.publish(randomBytes(20_000), 'image'));
+    await deliverAndSettle(sock, [first, receipt]);
+
+    const file = path.join(tree.groupsDir, 'family', path_(fx.imageNoCaption.key.id!, 'jpg'));
+    expect(fs.readFileSync(file).equals(firstBytes)).toBe(true);
+    const input = agent.runs[0]!.input;
+    if (input.type !== 'messages') throw new Error('expected messages');
+    expect(input.text).toContain(`<message sender="Alice" time="${DAY} 08:26"><attachment kind="image" type="image/jpeg" ` +
+      `path="/workspace/group/${path_(fx.imageNoCaption.key.id!, 'jpg')}" bytes="30000" shown="yes"/></message>`);
+    expect(input.text).toContain('@Kai how much was the tip?<attachment kind="image"');
+    expect(input.images).toEqual([
+      { file: path_(fx.imageNoCaption.key.id!, 'jpg'), mimeType: 'image/jpeg' },
+      { file: path_(fx.imageWithCaption.key.id!, 'jpg'), mimeType: 'image/jpeg' },
+    ]);
+    expect(sock.sent).toHaveLength(1);
+  });
+
+  it('does not download a file over MEDIA_MAX_MB, and the agent is told why', async () => {
+    media = await startMediaServer();
+    const { sock, agent } = await start({ mediaFetch: media.fetchOptions, env: { MEDIA_MAX_MB: '1' } });
+    const big = withMedia(fx.documentWithCaption, 'documentMessage', { ...await media.publish(randomBytes(2 * 1024 * 1024), 'document') });
+    await deliverAndSettle(sock, [big]);
+    expect(media.requests).toEqual([]); // its size was known: not even fetched
+    expect(agent.runs[0]!.input.text).toContain('name="Lease 2027.pdf" bytes="2097152" missing="not downloaded: 2.0 MB is too large, the limit is 1.0 MB (MEDIA_MAX_MB)"/>');
+    expect(fs.existsSync(path.join(tree.groupsDir, 'family', 'media'))).toBe(false);
+  });
+
+  it('hands a voice note to TRANSCRIBE_COMMAND and the agent reads the transcript as machine-made', async () => {
+    media = await startMediaServer();
+    const script = path.join(os.tmpdir(), `nk-transcribe-${process.pid}.sh`);
+    fs.writeFileSync(script, '#!/bin/sh\necho "buy milk, $(wc -c < "$2") bytes, lang $1"\n', { mode: 0o755 });
+    try {
+      const { sock, agent } = await start({ mediaFetch: media.fetchOptions, env: { TRANSCRIBE_COMMAND: `${script} es` } });
+      const note = withMedia(fx.voiceNote, 'audioMessage', await media.publish(randomBytes(11_520), 'audio'));
+      // A voice note alone wakes nobody in a group: a mention after it does, and the note is in the conversation.
+      await deliverAndSettle(sock, [note, fx.typedKai]);
+      expect(agent.runs[0]!.input.text).toContain(`path="/workspace/group/${path_(fx.voiceNote.key.id!, 'ogg')}" bytes="11520" seconds="7">` +
+        '<transcript source="machine">buy milk, 11520 bytes, lang es</transcript></attachment>');
+    } finally {
+      fs.rmSync(script, { force: true });
+    }
+  });
+
+  it('stores a file of a chat nobody registered as a note only, downloading nothing', async () => {
+    media = await startMediaServer();
+    const { sock } = await start({ mediaFetch: media.fetchOptions });
+    const elsewhere = { ...withMedia(fx.imageNoCaption, 'imageMessage', await media.publish(randomBytes(1000), 'image')),
+      key: { ...fx.imageNoCaption.key, remoteJid: '120363099999999999@g.us' } };
+    await deliverAndSettle(sock, [elsewhere]);
+    expect(media.requests).toEqual([]);
+    const row = daemon!.stores.db.prepare('SELECT attachment FROM messages WHERE msg_id = ?').get(fx.imageNoCaption.key.id) as { attachment: string };
+    expect(JSON.parse(row.attachment)).toMatchObject({ kind: 'image', missing: 'not downloaded: this chat is not a registered group' });
   });
 });
 

@@ -13,6 +13,7 @@ import { toInbound, type BotIdentity } from './inbound.ts';
 import { messageIdFor, splitReply, withPrefix } from './outbound.ts';
 import type { CounterCache, WaSocket, WaSocketFactory } from './socket-port.ts';
 import { createWaStore } from './wa-store.ts';
+import { downloadMedia } from './media-download.ts';
 
 export type WhatsAppDeps = {
   db: Db;
@@ -29,6 +30,8 @@ export type WhatsAppDeps = {
   setTimer?: (fn: () => void, ms: number) => { cancel(): void };
   sendPauseMs?: number;
   now?: () => number;
+  /** fetch options for WhatsApp's media host; only tests set them, to reach a local one. */
+  mediaFetch?: RequestInit;
 };
 
 export type WhatsAppChannel = Channel & { status(): ConnectionStatus };
@@ -112,8 +115,11 @@ export function createWhatsAppChannel(deps: WhatsAppDeps): WhatsAppChannel {
       });
       if ('skip' in inbound) { deps.log.debug({ id: m.key?.id, reason: inbound.reason }, 'WhatsApp message skipped'); continue; }
       const name = inbound.isGroupChat ? metadata.get(inbound.chatJid)?.subject : undefined;
+      const s = sock;
+      const fetch = inbound.attachment && s ? (maxBytes: number) => downloadMedia(m, maxBytes,
+        { reupload: (x) => s.updateMediaMessage(x), logger: deps.log, ...(deps.mediaFetch ? { fetchOptions: deps.mediaFetch } : {}) }) : undefined;
       try {
-        await events.onMessage({ ...inbound, ...(name ? { chatName: name } : {}) });
+        await events.onMessage({ ...inbound, ...(name ? { chatName: name } : {}) }, fetch);
       } catch (err) {
         // Not stored: WhatsApp will not redeliver, so say so loudly.
         deps.log.error({ err: String(err), chatJid: inbound.chatJid, id: inbound.id }, 'Inbound WhatsApp message could not be stored');

@@ -3,7 +3,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../logger.ts';
 import * as fx from '../../../test/fixtures/whatsapp/messages.ts';
 import { startMediaServer, withMedia, type MediaServer } from '../../../test/fixtures/whatsapp/media-server.ts';
-import { downloadMedia, MediaTooLarge } from './media-download.ts';
+import { MediaTooLarge } from '../channel.ts';
+import { downloadMedia } from './media-download.ts';
 
 let media: MediaServer;
 beforeEach(async () => { media = await startMediaServer(); });

@@ -5,10 +5,7 @@
  */
 import { downloadMediaMessage, type WAMessage } from '@whiskeysockets/baileys';
 import type { Logger } from '../../logger.ts';
-
-export class MediaTooLarge extends Error {
-  override name = 'MediaTooLarge';
-}
+import { MediaTooLarge } from '../channel.ts';
 
 export type MediaDownloadDeps = {
   /** The socket's `updateMediaMessage`: the re-upload request. */

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { extensionFor, mediaFileName, saveMedia } from './media-store.ts';
+import { extensionFor, mediaFileName, saveMedia } from './store.ts';
 
 let root: string;
 let groups: string;

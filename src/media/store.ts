@@ -9,7 +9,7 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { AttachmentInfo } from '../domain.ts';
-import { groupPath } from './folder.ts';
+import { groupPath } from '../groups/folder.ts';
 
 /** Extensions by MIME type: the file name is ours (message id + one of these), never the sender's. */
 const extensions: Record<string, string> = {

@@ -83,6 +83,10 @@ export const taskFileSchema = z.discriminatedUnion('type',
  * Host -> agent: what to act on, the first prompt of a run and every follow-up alike. `toSeq` is
  * the newest message seq inside, which the answering reply returns as `answersThrough`.
  */
+/** Photos handed to the model per prompt (the newest), and the largest one handed over. */
+export const MAX_PROMPT_IMAGES = 4;
+export const MAX_PROMPT_IMAGE_BYTES = 5 * 1024 * 1024;
+
 /**
  * A photo the agent-runner hands the model as an image: a file in the group's folder (relative to
  * it; the runner reads it only from inside that folder) that came with one of the messages.
@@ -94,7 +98,7 @@ export const promptImageSchema = z.strictObject({
 
 export const inputFileSchema = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('messages'), text: z.string(), fromSeq: z.number().int(), toSeq: z.number().int(),
-    images: z.array(promptImageSchema).max(8).optional() }),
+    images: z.array(promptImageSchema).max(MAX_PROMPT_IMAGES).optional() }),
   z.strictObject({ type: z.literal('task'), text: z.string(), taskId: z.string() }),
 ]);
 

@@ -5,12 +5,10 @@
  * model as images.
  */
 import type { StoredAttachment, StoredMessage } from '../domain.ts';
+import { MAX_PROMPT_IMAGE_BYTES as MAX_IMAGE_BYTES, MAX_PROMPT_IMAGES as MAX_IMAGES } from '../ipc/protocol.ts';
 
 /** Where the group's folder is in the agent's container. */
 export const GROUP_MOUNT = '/workspace/group';
-/** Photos shown to the model per prompt (the newest), and the largest one shown. */
-export const MAX_IMAGES = 4;
-export const MAX_IMAGE_BYTES = 5 * 1024 * 1024;
 
 export type PromptImage = { file: string; mimeType: string };
 export type Prompt = { text: string; images: PromptImage[] };

@@ -10,6 +10,7 @@ import path from 'node:path';
 import { startKimiAcp } from './acp-client.ts';
 import { buildContext, composePrompt } from './context.ts';
 import { classifyRpcError, exitWithFailure } from './failures.ts';
+import { imageBlocks } from './images.ts';
 import { removeInternal } from './internal.ts';
 import { nextInput, writeMessage, writeTurnEnd } from './ipc-io.ts';
 import { resolveModel } from '../../../src/kimi/config-toml.ts';
@@ -64,8 +65,9 @@ for (;;) {
   // After a compaction the summary may have dropped who the agent is: send the context again.
   const seen = compactions === (entry.compactions ?? 0) ? entry.context : undefined;
   const prompt = composePrompt(input.text, context, seen);
-  log('turn-start', { input: input.type, contextSent: prompt !== input.text, compactions });
-  const outcome = await runTurn(acp, session.id, [{ type: 'text', text: prompt }], { timeoutMs: s.turnTimeoutMs, model, sessionsDir });
+  const images = input.type === 'messages' ? imageBlocks(s.workDir, input.images) : [];
+  log('turn-start', { input: input.type, contextSent: prompt !== input.text, compactions, images: images.length });
+  const outcome = await runTurn(acp, session.id, [{ type: 'text', text: prompt }, ...images], { timeoutMs: s.turnTimeoutMs, model, sessionsDir });
   if (!outcome.ok) {
     await acp.close();
     exitWithFailure(outcome.failure);

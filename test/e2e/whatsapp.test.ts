@@ -204,6 +204,14 @@ describe('outbound to WhatsApp', () => {
     await waitFor('the row marked sent', () => daemon!.stores.outbox.sent().length === 1);
   });
 
+  it('turns the agent\'s Markdown into WhatsApp formatting', async () => {
+    const { sock } = await start();
+    const markdown = { ...fx.typedKai, key: { ...fx.typedKai.key, id: 'A5F1C2D3E4B5A6978812345678ABCDE0' },
+      message: { conversation: '@Kai **total:** ~~12~~ [see](https://x.y)' } };
+    await deliverAndSettle(sock, [markdown]);
+    expect(sock.sent.map((s) => s.text)).toEqual(['echo: @Kai *total:* ~12~ see (https://x.y)']);
+  });
+
   it('shows "composing" while the agent works, then "paused"', async () => {
     const { sock } = await start({ delayMs: 200 });
     await deliverAndSettle(sock, [fx.typedKai]);

@@ -10,6 +10,7 @@ import { ChannelRefused, ChannelUnavailable, type Channel, type ChannelEvents } 
 import { createSqliteAuthState } from './auth-store.ts';
 import { decideOnClose, type ConnectionStatus } from './close-policy.ts';
 import { toInbound, type BotIdentity } from './inbound.ts';
+import { closeOpenFences, toWhatsApp } from './format.ts';
 import { messageIdFor, splitReply, withPrefix } from './outbound.ts';
 import type { CounterCache, WaSocket, WaSocketFactory } from './socket-port.ts';
 import { createWaStore } from './wa-store.ts';
@@ -185,7 +186,7 @@ export function createWhatsAppChannel(deps: WhatsAppDeps): WhatsAppChannel {
     async send(chatJid, text, key) {
       const s = sock;
       if (!s || status !== 'connected') throw new ChannelUnavailable(`WhatsApp is ${status}`);
-      const chunks = splitReply(withPrefix(text, deps.assistantName, deps.sharesOwnerNumber));
+      const chunks = closeOpenFences(splitReply(withPrefix(toWhatsApp(text), deps.assistantName, deps.sharesOwnerNumber)));
       for (const [i, chunk] of chunks.entries()) {
         const id = messageIdFor(key, i);
         if (store.wasSent(id)) continue; // delivered by an earlier attempt that died before finishing

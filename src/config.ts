@@ -63,6 +63,8 @@ export const envSchema = z.object({
     .describe('Attempts per batch of messages before the chat is told that the agent failed.'),
   MAX_PROMPT_CHARS: int(1000, 1_000_000).default(40_000)
     .describe('Cap on the size of the conversation handed to the agent; older messages beyond it are summarised as omitted.'),
+  ACK_REACTION: z.string().max(16, 'one emoji, e.g. 👀').regex(/^\S+$/, 'one emoji, e.g. 👀').optional()
+    .describe('An emoji the assistant reacts with to each message that wakes it, so people know it is on it before it answers; unset: no reaction.'),
   MEDIA_MAX_MB: int(1, 2048).default(20)
     .describe('Largest file (photo, video, document, voice note) downloaded from a chat, in MB; larger ones reach the agent as a note saying so.'),
   TRANSCRIBE_COMMAND: z.string().regex(/^\S.*$/, 'a program and its arguments, e.g. /usr/local/bin/transcribe --lang es').optional()
@@ -102,6 +104,8 @@ export type Config = Readonly<{
   /** Days; 0: never prune. */
   retentionDays: number;
   mediaMaxMb: number;
+  /** ACK_REACTION, or null for none. */
+  ackReaction: string | null;
   /** TRANSCRIBE_COMMAND, or null: voice notes are not transcribed. */
   transcribeCommand: string | null;
   logLevel: (typeof logLevels)[number];
@@ -157,6 +161,7 @@ export function loadConfig(env: Record<string, string | undefined>, projectRoot:
     maxPromptChars: e.MAX_PROMPT_CHARS,
     retentionDays: e.RETENTION_DAYS,
     mediaMaxMb: e.MEDIA_MAX_MB,
+    ackReaction: e.ACK_REACTION ?? null,
     transcribeCommand: e.TRANSCRIBE_COMMAND ?? null,
     logLevel: e.LOG_LEVEL,
     logFile: e.LOG_FILE === 'none' ? null : path.resolve(projectRoot, e.LOG_FILE),

@@ -8,6 +8,7 @@ import type { AgentFailure, AgentRunner } from './agent/agent-runner.ts';
 import type { Channel } from './channels/channel.ts';
 import { createLocalChannel } from './channels/local/server.ts';
 import type { Config } from './config.ts';
+import type { InboundMessage } from './domain.ts';
 import { localJid } from './domain.ts';
 import { createPairing } from './groups/pairing.ts';
 import { registerGroup, type NewGroup } from './groups/register.ts';
@@ -140,7 +141,9 @@ export async function startDaemon(deps: DaemonDeps): Promise<Daemon> {
     adoptChat: (jid, folder) => messages.adoptChat(jid, folder), wake: (folder) => queue.notify(folder) });
   const media = createMediaKeeper({ groupsDir: config.groupsDir, timeZone: config.timeZone, maxBytes: config.mediaMaxMb * 1024 * 1024,
     ...(config.transcribeCommand ? { transcribe: commandTranscriber(config.transcribeCommand) } : {}), log });
+  const ack = config.ackReaction;
   const router = createRouter({ groups, messages, queue, worker, pairing, log, assistantName: config.assistantName, media,
+    ...(ack ? { onWake: (m: InboundMessage) => channels.find((c) => c.owns(m.chatJid))?.react?.(m, ack) } : {}),
     // Once per sender and group (the outbox key): the owner learns of it without a message per try.
     onRefusedWake: (group, msg) => tellMain(`${msg.senderName} (${(msg.senderAltId ?? msg.senderId).split('@')[0]}) tried to wake ` +
       `${config.assistantName} in "${group.name}", where only ${group.allowedSenders?.join(', ') || 'nobody'} may. To let them: ` +

@@ -44,6 +44,8 @@ export interface Channel {
   send(chatJid: string, text: string, key: string): Promise<void>;
   /** The assistant is working on an answer for this chat (typing indicator); best effort. */
   setTyping?(chatJid: string, typing: boolean): void;
+  /** Reacts to a message with an emoji (the acknowledgement that it was seen); best effort. */
+  react?(msg: InboundMessage, emoji: string): void;
   start(events: ChannelEvents): Promise<void>;
   stop(): Promise<void>;
 }

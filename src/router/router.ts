@@ -24,6 +24,8 @@ export type RouterDeps = {
   onRefusedWake?: (group: Group, msg: InboundMessage) => void;
   /** Keeps a message's file before the message is stored; without it, files are only described. */
   media?: MediaKeeper;
+  /** A message that woke the assistant was stored: tell the sender it was seen (ACK_REACTION). */
+  onWake?: (msg: InboundMessage) => void;
   /** ASSISTANT_NAME: "@" + it is the trigger word. */
   assistantName: string;
   log: Logger;
@@ -64,6 +66,7 @@ export function createRouter(deps: RouterDeps) {
       if (!group && msg.isGroupChat === false && !msg.chatJid.startsWith(LOCAL_JID_PREFIX)) deps.pairing?.unknownDirect(msg);
       if (!group || !triggers) return;
       deps.log.info({ group: group.folder, seq }, 'Message for the assistant');
+      deps.onWake?.(msg);
       if (await deps.worker.pipe(group.folder)) return;
       deps.queue.notify(group.folder);
     },

@@ -204,6 +204,14 @@ describe('outbound to WhatsApp', () => {
     await waitFor('the row marked sent', () => daemon!.stores.outbox.sent().length === 1);
   });
 
+  it('with ACK_REACTION, reacts to each message that wakes the assistant, and to nothing else', async () => {
+    const { sock } = await start({ env: { ACK_REACTION: '👀' } });
+    await deliverAndSettle(sock, [fx.plainChatter, fx.typedKai]);
+    expect(sock.reactions).toEqual([{ jid: fx.GROUP_JID, text: '👀',
+      key: { remoteJid: fx.GROUP_JID, id: fx.typedKai.key.id, fromMe: false, participant: fx.ALICE_LID } }]);
+    expect(sock.sent).toHaveLength(1);
+  });
+
   it('turns the agent\'s Markdown into WhatsApp formatting', async () => {
     const { sock } = await start();
     const markdown = { ...fx.typedKai, key: { ...fx.typedKai.key, id: 'A5F1C2D3E4B5A6978812345678ABCDE0' },

@@ -206,6 +206,16 @@ export function createWhatsAppChannel(deps: WhatsAppDeps): WhatsAppChannel {
       }
     },
 
+    react(msg, emoji) {
+      const s = sock;
+      if (!s || status !== 'connected') return;
+      // The key of the message as WhatsApp knows it: in a group, who sent it is part of it.
+      const key = { remoteJid: msg.chatJid, id: msg.id, fromMe: msg.fromOwner === true,
+        ...(msg.isGroupChat && !msg.fromOwner ? { participant: msg.senderId } : {}) };
+      s.sendMessage(msg.chatJid, { react: { text: emoji, key } }).catch((err: unknown) =>
+        deps.log.debug({ err: String(err), id: msg.id }, 'The acknowledgement reaction could not be sent'));
+    },
+
     setTyping(chatJid, on) {
       typing.get(chatJid)?.cancel();
       typing.delete(chatJid);

@@ -19,7 +19,8 @@ export interface WaSocket {
     removeAllListeners(event: keyof WaEvents): void;
   };
   user?: { id: string; lid?: string; name?: string };
-  sendMessage(jid: string, content: { text: string }, options?: { messageId?: string }): Promise<WAMessage | undefined>;
+  sendMessage(jid: string, content: { text: string } | { react: { text: string; key: WAMessageKey } },
+    options?: { messageId?: string }): Promise<WAMessage | undefined>;
   sendPresenceUpdate(type: 'composing' | 'paused', jid: string): Promise<void>;
   groupFetchAllParticipating(): Promise<Record<string, GroupMetadata>>;
   groupMetadata(jid: string): Promise<GroupMetadata>;

@@ -15,7 +15,7 @@ import { silentLogger } from '../../src/logger.ts';
 import { openDb } from '../../src/store/db.ts';
 import { startKimiWorld, type KimiWorld } from '../fixtures/kimi-world.ts';
 import { createProcessAgent } from '../fixtures/process-agent.ts';
-import { fakeSocketFactory } from '../fixtures/whatsapp/fake-socket.ts';
+import { FAST_PACE, fakeSocketFactory } from '../fixtures/whatsapp/fake-socket.ts';
 import { startMediaServer, withMedia, type MediaServer } from '../fixtures/whatsapp/media-server.ts';
 import * as fx from '../fixtures/whatsapp/messages.ts';
 import { makeTree, waitFor, type TestTree } from './spawn-daemon.ts';
@@ -47,7 +47,7 @@ it('a photo in the self-chat reaches the model as an image, and its path in the 
     runDir: path.join(tree.root, 'run'), env: { KIMI_LOOP_MAX_ATTEMPTS_PER_STEP: '2' } });
   daemon = await startDaemon({ config, log: silentLogger(), agent, channels: [(stores) => createWhatsAppChannel({
     db: stores.db, socketFactory: sockets.factory, assistantName: 'Kai', sharesOwnerNumber: false, log: silentLogger(),
-    recordChat: stores.groups.recordGroupChat, sendPauseMs: 10, mediaFetch: media!.fetchOptions, now: () => fx.NOW_MS,
+    recordChat: stores.groups.recordGroupChat, pace: FAST_PACE, mediaFetch: media!.fetchOptions, now: () => fx.NOW_MS,
     bindMainChat: (jid) => { const main = stores.groups.list().find((g) => g.isMain)!; if (main.jid !== jid) stores.groups.setJid(main.folder, jid); },
   })] });
   const sock = sockets.last();

@@ -19,7 +19,7 @@ import { openDb } from '../../src/store/db.ts';
 import { createStores } from '../../src/store/stores.ts';
 import { createFileAgent } from '../fixtures/file-agent.ts';
 import * as fx from '../fixtures/whatsapp/messages.ts';
-import { fakeSocketFactory, type FakeSocket } from '../fixtures/whatsapp/fake-socket.ts';
+import { FAST_PACE, fakeSocketFactory, type FakeSocket } from '../fixtures/whatsapp/fake-socket.ts';
 import { startMediaServer, withMedia, type MediaServer } from '../fixtures/whatsapp/media-server.ts';
 import { makeTree, waitFor, type TestTree } from './spawn-daemon.ts';
 
@@ -50,7 +50,7 @@ async function start(opts: { sharesOwnerNumber?: boolean; delayMs?: number; medi
   daemon = await startDaemon({ config, log: silentLogger(), agent,
     channels: [(stores) => createWhatsAppChannel({
       db: stores.db, socketFactory: sockets.factory, assistantName: 'Kai', sharesOwnerNumber: opts.sharesOwnerNumber ?? false,
-      log: silentLogger(), recordChat: stores.groups.recordGroupChat, now: () => fx.NOW_MS, sendPauseMs: 10,
+      log: silentLogger(), recordChat: stores.groups.recordGroupChat, now: () => fx.NOW_MS, pace: FAST_PACE,
       ...(opts.mediaFetch ? { mediaFetch: opts.mediaFetch } : {}),
       setTimer: (fn, ms) => { timers.push({ ms, fn }); return { cancel: () => undefined }; },
       bindMainChat: (jid) => { const main = stores.groups.list().find((g) => g.isMain)!; if (main.jid !== jid) stores.groups.setJid(main.folder, jid); },

@@ -15,7 +15,7 @@ import { startDaemon, type Daemon } from '../../src/daemon.ts';
 import { silentLogger } from '../../src/logger.ts';
 import { openDb } from '../../src/store/db.ts';
 import { waitFor } from '../e2e/spawn-daemon.ts';
-import { fakeSocketFactory } from '../fixtures/whatsapp/fake-socket.ts';
+import { FAST_PACE, fakeSocketFactory } from '../fixtures/whatsapp/fake-socket.ts';
 import { startMediaServer, withMedia, type MediaServer } from '../fixtures/whatsapp/media-server.ts';
 import * as fx from '../fixtures/whatsapp/messages.ts';
 import { AGENT_IMAGE, dockerReady, installFakeLogin, makeProjectTree, startFakeApiContainer, TEST_USER,
@@ -53,7 +53,7 @@ describe.skipIf(!ready)('a WhatsApp photo in the real agent container', () => {
     const sockets = fakeSocketFactory();
     daemon = await startDaemon({ config, log, agent, channels: [(stores) => createWhatsAppChannel({
       db: stores.db, socketFactory: sockets.factory, assistantName: 'Kai', sharesOwnerNumber: false, log,
-      recordChat: stores.groups.recordGroupChat, sendPauseMs: 10, mediaFetch: media!.fetchOptions, now: () => fx.NOW_MS,
+      recordChat: stores.groups.recordGroupChat, pace: FAST_PACE, mediaFetch: media!.fetchOptions, now: () => fx.NOW_MS,
       bindMainChat: (jid) => { const main = stores.groups.list().find((g) => g.isMain)!; if (main.jid !== jid) stores.groups.setJid(main.folder, jid); },
     })] });
     const sock = sockets.last();

@@ -14,6 +14,7 @@ import { closeOpenFences, toWhatsApp } from './format.ts';
 import { messageIdFor, splitReply, withPrefix } from './outbound.ts';
 import type { CounterCache, WaSocket, WaSocketFactory } from './socket-port.ts';
 import { createWaStore } from './wa-store.ts';
+import { createSendPace, DEFAULT_PACE, type PaceLimits } from './send-pace.ts';
 import { downloadMedia } from './media-download.ts';
 
 export type WhatsAppDeps = {
@@ -29,7 +30,8 @@ export type WhatsAppDeps = {
   log: Logger;
   /** Timers are a port so tests can watch the reconnect schedule without faking Baileys' own. */
   setTimer?: (fn: () => void, ms: number) => { cancel(): void };
-  sendPauseMs?: number;
+  /** How sends are spaced (DEFAULT_PACE); tests shorten it. */
+  pace?: PaceLimits;
   now?: () => number;
   /** fetch options for WhatsApp's media host; only tests set them, to reach a local one. */
   mediaFetch?: RequestInit;
@@ -55,6 +57,7 @@ export function createWhatsAppChannel(deps: WhatsAppDeps): WhatsAppChannel {
   const metadata = new Map<string, GroupMetadata>();
   const sending = new Set<string>(); // ids in flight: their echo may arrive before sendMessage resolves
   const typing = new Map<string, { cancel(): void }>();
+  const pace = createSendPace(deps.pace ?? DEFAULT_PACE);
   let sock: WaSocket | undefined;
   let events: ChannelEvents | undefined;
   let status: ConnectionStatus = 'stopped';
@@ -190,6 +193,10 @@ export function createWhatsAppChannel(deps: WhatsAppDeps): WhatsAppChannel {
       for (const [i, chunk] of chunks.entries()) {
         const id = messageIdFor(key, i);
         if (store.wasSent(id)) continue; // delivered by an earlier attempt that died before finishing
+        // Spaced per chat and overall: bursts look like spam to WhatsApp (send-pace.ts).
+        const wait = pace.reserve(chatJid, Date.now());
+        if (wait > 0) await sleep(wait);
+        if (sock !== s || status !== 'connected') throw new ChannelUnavailable(`WhatsApp is ${status}`);
         sending.add(id);
         try {
           await s.sendMessage(chatJid, { text: chunk }, { messageId: id });
@@ -201,8 +208,6 @@ export function createWhatsAppChannel(deps: WhatsAppDeps): WhatsAppChannel {
         } finally {
           sending.delete(id);
         }
-        // One message at a time per chat, with a pause: bursts look like spam to WhatsApp.
-        if (i < chunks.length - 1) await sleep(deps.sendPauseMs ?? 1000);
       }
     },
 

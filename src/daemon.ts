@@ -26,6 +26,7 @@ import { startTokenCustody } from './kimi/token-custody.ts';
 import { startRetention } from './ops/retention.ts';
 import { createMediaKeeper } from './media/keeper.ts';
 import { commandTranscriber } from './media/transcribe.ts';
+import { stageOutboundFile } from './media/outbound.ts';
 import { mainNotice, pendingServiceFailure } from './ops/service-failure.ts';
 import { openDb } from './store/db.ts';
 import { createStores, type Stores } from './store/stores.ts';
@@ -155,6 +156,8 @@ export async function startDaemon(deps: DaemonDeps): Promise<Daemon> {
     onTurnEnd: (folder) => worker.noteOutput(folder, true),
     onTasksChanged: (folder) => { refreshSnapshots(snapshotDeps, folder); scheduler?.wake(); },
     secrets: () => custody.secrets(),
+    stageFile: (r) => stageOutboundFile({ ...r, groupsDir: config.groupsDir, stagingDir: path.join(config.dataDir, 'outbox-files'),
+      maxBytes: config.mediaMaxMb * 1024 * 1024, secrets: custody.secrets() }),
     onWithheld: (folder) => {
       log.error({ group: folder }, 'A reply carrying the Kimi login token was withheld');
       tellMain(`A reply from the group "${folder}" was withheld: it contained ${config.assistantName}'s Kimi login token. ` +

@@ -85,12 +85,24 @@ export type Group = {
   createdAt: number;
 };
 
+/** A file an agent sends: a copy the host made at once, outside anything a container can write. */
+export type OutboundFile = {
+  /** The host's copy (data/outbox-files/...), removed once sent. */
+  path: string;
+  fileName: string;
+  mimeType: string;
+  kind: 'image' | 'video' | 'audio' | 'voice' | 'document';
+  bytes: number;
+};
+
 export type OutboxRow = {
   id: number;
   groupFolder: string;
   chatJid: string;
+  /** The reply, or the caption of `file`. */
   text: string;
   attempts: number;
+  file?: OutboundFile;
 };
 
 /** The local channel addresses a group by folder; its chat id lives in its own namespace. */

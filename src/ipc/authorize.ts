@@ -3,9 +3,9 @@
  * directory the file arrived in) and a snapshot of the facts; nothing here reads files or the clock.
  */
 import { localJid, type Group } from '../domain.ts';
-import type { MessageFile, TaskFile, TurnEndFile } from './protocol.ts';
+import type { FileMessageFile, MessageFile, TaskFile, TurnEndFile } from './protocol.ts';
 
-export type IpcRequest = { kind: 'message'; file: MessageFile } | { kind: 'turn-end'; file: TurnEndFile } | { kind: 'task'; file: TaskFile };
+export type IpcRequest = { kind: 'message'; file: MessageFile | FileMessageFile } | { kind: 'turn-end'; file: TurnEndFile } | { kind: 'task'; file: TaskFile };
 
 export type Rejection =
   | { kind: 'forbidden'; what: string }
@@ -15,7 +15,8 @@ export type Rejection =
   | { kind: 'conflict'; what: string };
 
 export type Action =
-  | { kind: 'send'; chatJid: string; text: string; answersThrough?: number }
+  /** `file`: relative to the source group's folder, still to be read and checked. */
+  | { kind: 'send'; chatJid: string; text: string; answersThrough?: number; file?: { path: string; voice: boolean } }
   /** Concerns only the source group's own run, so every group may say it. */
   | { kind: 'turn-end'; answersThrough?: number }
   | { kind: 'schedule'; groupFolder: string; chatJid: string; file: Extract<TaskFile, { type: 'schedule_task' }> }
@@ -46,7 +47,10 @@ export function authorize(source: Group, req: IpcRequest, facts: AuthFacts): Dec
     if (owner.folder !== source.folder && !source.isMain) {
       return deny({ kind: 'forbidden', what: `group "${source.folder}" may only message its own chat` });
     }
-    return { ok: true, action: { kind: 'send', chatJid: target, text: req.file.text, answersThrough: req.file.answersThrough } };
+    const m = req.file;
+    return { ok: true, action: m.type === 'file'
+      ? { kind: 'send', chatJid: target, text: m.caption ?? '', file: { path: m.file, voice: m.voice === true } }
+      : { kind: 'send', chatJid: target, text: m.text, answersThrough: m.answersThrough } };
   }
 
   const file = req.file;

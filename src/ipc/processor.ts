@@ -5,7 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { Db } from '../store/db.ts';
-import type { Group } from '../domain.ts';
+import type { Group, OutboundFile } from '../domain.ts';
 import type { createGroupStore } from '../store/groups.ts';
 import type { createOutboxStore } from '../store/outbox.ts';
 import type { createRunStore } from '../store/runs.ts';
@@ -14,7 +14,8 @@ import { RegistrationError, type NewGroup } from '../groups/register.ts';
 import { validateSchedule } from '../scheduler/next-run.ts';
 import { resumeNextRun } from '../scheduler/scheduler.ts';
 import { authorize, explain, type Action, type IpcRequest } from './authorize.ts';
-import { messagesDirFileSchema, taskFileSchema, type MessageFile, type TaskFile, type TurnEndFile } from './protocol.ts';
+import { messagesDirFileSchema, taskFileSchema, type FileMessageFile, type MessageFile, type TaskFile, type TurnEndFile } from './protocol.ts';
+import type { Staged } from '../media/outbound.ts';
 import type { IpcProcessor, IpcSource, ProcessResult } from './watcher.ts';
 
 export type IpcProcessorDeps = {
@@ -36,6 +37,8 @@ export type IpcProcessorDeps = {
   secrets?: () => readonly string[];
   /** A reply of this group was withheld for carrying a credential: tell the owner. */
   onWithheld?: (folder: string) => void;
+  /** Copies a file the agent sends out of its folder (src/media/outbound.ts); without it, files are refused. */
+  stageFile?: (req: { folder: string; rel: string; voice: boolean; key: string }) => Staged;
 };
 
 export const WITHHELD_REASON = 'withheld: the reply contains a Kimi login token the host holds, and is never sent to a chat';
@@ -54,7 +57,7 @@ function parse(source: IpcSource, content: string): { ok: true; req: IpcRequest 
     return { ok: false, reason: `does not match the ${source} schema: ${detail}` };
   }
   if (source === 'tasks') return { ok: true, req: { kind: 'task', file: parsed.data as TaskFile } };
-  const file = parsed.data as MessageFile | TurnEndFile;
+  const file = parsed.data as MessageFile | FileMessageFile | TurnEndFile;
   return { ok: true, req: file.type === 'turn_end' ? { kind: 'turn-end', file } : { kind: 'message', file } };
 }
 
@@ -73,10 +76,20 @@ export function createIpcProcessor(deps: IpcProcessorDeps): IpcProcessor {
           deps.onWithheld?.(source.folder);
           return { ok: false, reason: WITHHELD_REASON };
         }
+        let file: OutboundFile | undefined;
+        if (action.file) {
+          if (!deps.stageFile) return { ok: false, reason: 'this daemon does not send files' };
+          const staged = deps.stageFile({ folder: source.folder, rel: action.file.path, voice: action.file.voice, key: sourceKey });
+          if (!staged.ok) {
+            if (staged.secret) deps.onWithheld?.(source.folder);
+            return { ok: false, reason: staged.reason };
+          }
+          file = staged.file;
+        }
         const run = deps.runs.latestOpen(source.folder);
         const added = deps.db.transaction(() => {
           const fresh = deps.outbox.add({ sourceKey, groupFolder: source.folder, chatJid: action.chatJid,
-            text: action.text, runId: run?.id ?? null });
+            text: action.text, runId: run?.id ?? null, ...(file ? { file } : {}) });
           // Stored reply and answered messages commit together, so a crash can neither lose the reply
           // nor answer those messages again.
           if (fresh) markAnswered(source.folder, run, action.answersThrough);

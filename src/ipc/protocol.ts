@@ -36,6 +36,20 @@ export const messageFileSchema = z.strictObject({
 });
 
 /**
+ * Agent -> host, in `messages/`: a file from the group's folder to send to the chat (a photo, a
+ * document, audio; `voice`: an audio sent as a voice note). `file` is relative to the group's
+ * folder; the host reads it only from inside that folder, at once, so later changes do not matter.
+ */
+export const fileMessageSchema = z.strictObject({
+  type: z.literal('file'),
+  file: z.string().min(1).max(300).refine((p) => !p.startsWith('/') && !p.split('/').includes('..'),
+    'a path inside the group folder, relative to it'),
+  caption: z.string().max(1024).optional(),
+  voice: z.boolean().optional(),
+  chatJid: z.string().min(1).max(200).optional(),
+});
+
+/**
  * Agent -> host, in `messages/`: a turn ended without a reply for the chat (its answer was only
  * `<internal>` text, or it spoke only through send_message). The host marks the messages answered
  * through `answersThrough` (absent for a scheduled task) and starts the idle wait.
@@ -46,7 +60,7 @@ export const turnEndFileSchema = z.strictObject({
 });
 
 /** Everything the agent may write into `messages/`. */
-export const messagesDirFileSchema = z.discriminatedUnion('type', [messageFileSchema, turnEndFileSchema]);
+export const messagesDirFileSchema = z.discriminatedUnion('type', [messageFileSchema, fileMessageSchema, turnEndFileSchema]);
 
 export const scheduleSchema = z.discriminatedUnion('kind', [
   z.strictObject({ kind: z.literal('cron'), value: z.string().min(1).max(200) }),
@@ -104,6 +118,7 @@ export const inputFileSchema = z.discriminatedUnion('type', [
 
 export type MessageFile = z.infer<typeof messageFileSchema>;
 export type TurnEndFile = z.infer<typeof turnEndFileSchema>;
+export type FileMessageFile = z.infer<typeof fileMessageSchema>;
 export type TaskFile = z.infer<typeof taskFileSchema>;
 export type InputFile = z.infer<typeof inputFileSchema>;
 export type Schedule = z.infer<typeof scheduleSchema>;
@@ -136,6 +151,13 @@ export const toolDefinitions = {
     description: 'Send a message to the chat right now, before your turn ends (progress, or an answer in parts). ' +
       'Your final reply is sent automatically; use this for anything that should arrive earlier.',
     parameters: messageFileSchema.omit({ type: true, answersThrough: true }),
+    mainOnly: false,
+  },
+  send_file: {
+    description: 'Send a file from the group folder to the chat: a photo or video (shown in the chat), a document, or ' +
+      'audio (voice: true sends it as a voice note). file: its path, /workspace/group/... or relative to that folder. ' +
+      'caption: text shown with it.',
+    parameters: fileMessageSchema.omit({ type: true }).extend({ file: z.string().min(1).max(300) }),
     mainOnly: false,
   },
   schedule_task: {

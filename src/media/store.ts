@@ -22,6 +22,14 @@ const extensions: Record<string, string> = {
   'application/vnd.ms-powerpoint': 'ppt', 'application/vnd.openxmlformats-officedocument.presentationml.presentation': 'pptx',
 };
 
+/** The MIME type our extension map gives a file name, or application/octet-stream. */
+export function mimeTypeFor(fileName: string): string {
+  const ext = path.extname(fileName).slice(1).toLowerCase();
+  const alias: Record<string, string> = { jpeg: 'jpg', opus: 'ogg', oga: 'ogg', md: 'txt' };
+  const want = alias[ext] ?? ext;
+  return Object.entries(extensions).find(([, e]) => e === want)?.[0] ?? 'application/octet-stream';
+}
+
 export function extensionFor(mimeType: string): string {
   return extensions[mimeType.split(';')[0]!.trim().toLowerCase()] ?? 'bin';
 }

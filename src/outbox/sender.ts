@@ -2,6 +2,7 @@
  * @module Delivers the outbox: one chat at a time in order, each reply marked sent only after its
  * channel confirmed it; failures stay pending and are retried with backoff or when a channel is ready.
  */
+import fs from 'node:fs';
 import { ChannelRefused, type Channel } from '../channels/channel.ts';
 import type { OutboxRow } from '../domain.ts';
 import type { Logger } from '../logger.ts';
@@ -53,7 +54,7 @@ export function startOutboxSender(deps: OutboxSenderDeps): OutboxSender {
     }
     for (let row = deps.outbox.next(chatJid); row && !stopped; row = deps.outbox.next(chatJid)) {
       try {
-        await channel.send(chatJid, row.text, `nk-${row.id}`);
+        await channel.send(chatJid, row.text, `nk-${row.id}`, row.file);
       } catch (err) {
         if (err instanceof ChannelRefused && deps.outbox.markRefused(row.id, String(err), deps.maxRefusals ?? 5)) {
           // Set aside, kept: the replies after it are no longer held up by it.
@@ -69,6 +70,8 @@ export function startOutboxSender(deps: OutboxSenderDeps): OutboxSender {
         return;
       }
       deps.outbox.markSent(row.id);
+      // The host's copy of a sent file is not needed any more (a dead letter keeps its copy).
+      if (row.file) fs.rmSync(row.file.path, { force: true });
       failures.delete(chatJid);
       deps.log.info({ chatJid, outboxId: row.id, chars: row.text.length }, 'Reply delivered');
     }

@@ -209,4 +209,12 @@ export const migrations: readonly Migration[] = [
       ALTER TABLE messages ADD COLUMN quoted TEXT;
     `,
   },
+  {
+    version: 8,
+    name: 'outbound-files',
+    sql: `
+      -- JSON: the file a reply sends (the host's copy of it, with its name and kind); text is its caption.
+      ALTER TABLE outbox ADD COLUMN file TEXT;
+    `,
+  },
 ];

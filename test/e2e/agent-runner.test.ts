@@ -110,6 +110,15 @@ describe('the agent-runner and the real Kimi Code CLI', () => {
     expect(tools).toEqual(expect.arrayContaining(['mcp__nanokimi__send_message', 'mcp__nanokimi__schedule_task', 'mcp__nanokimi__register_group']));
   });
 
+  it('send_file through MCP sends a file of the group folder to the chat', async () => {
+    const { replies, write } = await setup({ scenario: { default: {
+      toolCalls: [{ name: 'send_file', arguments: { file: '/workspace/group/chart.png', caption: 'The chart' } }], reply: 'There it is.' } } });
+    write('groups/main/chart.png', 'not really a png, but a file');
+    client!.send('send me the chart');
+    await waitFor('both replies', () => replies.length === 2, 30_000);
+    expect(replies).toEqual(['The chart\n[image: chart.png, 28 bytes]', 'There it is.']);
+  });
+
   it('a turn that says nothing to the chat still ends: the messages count as answered and are not asked again', async () => {
     const { replies, world } = await setup({ scenario: { default: { reply: '<internal>nothing worth saying</internal>' } } });
     client!.send('just so you know, I am home');

@@ -4,7 +4,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { afterEach, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { request } from '../../container/agent-runner/src/ipc-io.ts';
 import { createTools } from '../../container/agent-runner/src/tools.ts';
 import { loadConfig } from '../../src/config.ts';
@@ -14,15 +14,20 @@ import { silentLogger } from '../../src/logger.ts';
 import { openDb } from '../../src/store/db.ts';
 import { createStores } from '../../src/store/stores.ts';
 import { createFileAgent } from '../fixtures/file-agent.ts';
-import { makeTree, type TestTree } from './spawn-daemon.ts';
+import { connectChat } from '../../src/channels/local/client.ts';
+import { makeTree, waitFor, type TestTree } from './spawn-daemon.ts';
 
 let tree: TestTree;
 let daemon: Daemon | undefined;
 afterEach(async () => { await daemon?.stop(); tree.cleanup(); });
 
-async function start() {
+async function start(opts: { token?: Record<string, unknown> } = {}) {
   tree = makeTree();
   fs.mkdirSync(tree.dataDir, { recursive: true });
+  if (opts.token) {
+    fs.mkdirSync(path.join(tree.dataDir, 'oauth-token'), { recursive: true });
+    fs.writeFileSync(path.join(tree.dataDir, 'oauth-token', 'kimi-code.json'), JSON.stringify(opts.token));
+  }
   const stores = createStores(openDb(path.join(tree.dataDir, 'nanokimi.db')));
   registerGroup({ groups: stores.groups, groupsDir: tree.groupsDir, assistantName: 'Kai' }, { jid: 'alpha@g.us', name: 'Alpha', folder: 'alpha' });
   stores.db.prepare("INSERT INTO chats (jid, name, is_group) VALUES ('beta@g.us', 'Beta team', 1)").run();
@@ -31,14 +36,14 @@ async function start() {
   daemon = await startDaemon({ config, log: silentLogger(), agent: createFileAgent() });
   const ipc = (folder: string) => path.join(config.ipcDir, folder);
   const tools = (folder: string, isMain: boolean) => {
-    const list = createTools({ ipcDir: ipc(folder), isMain });
+    const list = createTools({ ipcDir: ipc(folder), isMain, workDir: path.join(tree.groupsDir, folder) });
     return (name: string, params: Record<string, unknown> = {}) => {
       const tool = list.find((t) => t.name === name);
       if (!tool) throw new Error(`no tool ${name} for ${folder}`);
       return tool.handler(params);
     };
   };
-  return { main: tools('main', true), alpha: tools('alpha', false), ipc };
+  return { main: tools('main', true), alpha: tools('alpha', false), ipc, config };
 }
 
 it('schedule, list, pause, resume and cancel round-trip through the host scheduler', async () => {
@@ -85,4 +90,58 @@ it('main lists the groups the account is in and registers one', async () => {
   expect(daemon!.stores.groups.get('beta')).toMatchObject({ jid: 'beta@g.us', requiresTrigger: true });
   expect(fs.existsSync(path.join(tree.groupsDir, 'beta', 'KIMI.md'))).toBe(true);
   expect((await main('list_available_groups')).text).toContain('Beta team (beta@g.us) registered as beta');
+});
+
+describe('send_file', () => {
+  const errorsOf = (ipcDir: string) => fs.readdirSync(path.join(ipcDir, 'errors')).filter((f) => f.endsWith('.reason'))
+    .map((f) => fs.readFileSync(path.join(ipcDir, 'errors', f), 'utf8'));
+  const outboxFiles = () => daemon!.stores.db.prepare('SELECT file FROM outbox WHERE file IS NOT NULL').all() as { file: string }[];
+
+  it('sends a file of the group folder with its caption, from a copy the host made at once', async () => {
+    const { main, config } = await start();
+    const replies: string[] = [];
+    const client = connectChat({ socketPath: config.socketPath, group: 'main', onReply: (t) => replies.push(t) });
+    fs.writeFileSync(path.join(tree.groupsDir, 'main', 'report.pdf'), '%PDF-1.7 the report');
+    expect(await main('send_file', { file: '/workspace/group/report.pdf', caption: 'Here is the report' })).toEqual({ text: 'Sent.' });
+    await waitFor('the file in the terminal', () => replies.length > 0);
+    client.close();
+    expect(replies).toEqual(['Here is the report\n[document: report.pdf, 19 bytes]']);
+    const [row] = outboxFiles();
+    expect(JSON.parse(row!.file)).toMatchObject({ fileName: 'report.pdf', mimeType: 'application/pdf', kind: 'document', bytes: 19 });
+    // The copy lived outside anything a container can write, and went once the file was sent.
+    expect(JSON.parse(row!.file).path.startsWith(path.join(tree.dataDir, 'outbox-files'))).toBe(true);
+    expect(fs.readdirSync(path.join(tree.dataDir, 'outbox-files'))).toEqual([]);
+  });
+
+  it('refuses what is not a file of the group folder: paths outside it, links out of it, a folder linked elsewhere', async () => {
+    const { alpha, ipc } = await start();
+    const host = path.join(tree.root, 'host');
+    fs.mkdirSync(host);
+    fs.writeFileSync(path.join(host, 'id_rsa'), 'PRIVATE KEY');
+    const group = path.join(tree.groupsDir, 'alpha');
+    fs.symlinkSync(path.join(host, 'id_rsa'), path.join(group, 'key.txt'));
+    fs.symlinkSync(host, path.join(group, 'linked'));
+
+    expect(await alpha('send_file', { file: '/etc/passwd' })).toEqual({ isError: true,
+      text: 'Refused: /etc/passwd is not inside /workspace/group; only files of the group folder can be sent.' });
+    expect((await alpha('send_file', { file: '../../data/credentials/kimi-code.json' })).isError).toBe(true);
+    expect((await alpha('send_file', { file: 'missing.png' })).text).toBe('There is no file /workspace/group/missing.png.');
+    // The tool in the container cannot tell a link to a host file apart: the host can, and does.
+    await alpha('send_file', { file: 'key.txt' });
+    await alpha('send_file', { file: '/workspace/group/linked/id_rsa' });
+    await waitFor('both refused', () => errorsOf(ipc('alpha')).length === 2);
+    expect(errorsOf(ipc('alpha')).sort()).toEqual(['key.txt is a symbolic link; send the file itself\n',
+      'linked/id_rsa is not inside the group folder\n']);
+    expect(outboxFiles()).toEqual([]);
+  });
+
+  it('withholds a file that carries the Kimi login token', async () => {
+    const token = { access_token: 'at-0123456789abcdef0123', refresh_token: 'rt-fedcba9876543210fedc', expires_at: Date.now() / 1000 + 3600, expires_in: 3600 };
+    const { alpha, ipc } = await start({ token });
+    fs.writeFileSync(path.join(tree.groupsDir, 'alpha', 'notes.txt'), `my token is ${token.access_token}`);
+    await alpha('send_file', { file: 'notes.txt' });
+    await waitFor('refused', () => errorsOf(ipc('alpha')).length === 1);
+    expect(errorsOf(ipc('alpha'))[0]).toContain('withheld: the file contains a Kimi login token');
+    expect(outboxFiles()).toEqual([]);
+  });
 });

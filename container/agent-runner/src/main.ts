@@ -34,7 +34,7 @@ const acp = startKimiAcp({
 const chosen = await resolveModel(path.join(s.kimiHome, 'config.toml'), s.model ?? null);
 if (!chosen.ok) { await acp.close(); exitWithFailure({ kind: 'config', message: chosen.problem }); }
 const model = chosen.model;
-const tools = await startToolServer({ ipcDir: s.ipcDir, isMain: s.isMain });
+const tools = await startToolServer({ ipcDir: s.ipcDir, isMain: s.isMain, workDir: s.workDir });
 
 // The host stops a container with SIGTERM: take the CLI down with us rather than leave it orphaned.
 process.once('SIGTERM', () => { void Promise.all([acp.close(), tools.close()]).finally(() => process.exit(143)); });

@@ -13,7 +13,7 @@ afterEach(async () => { await server?.close(); server = undefined; fs.rmSync(ipc
 async function start(isMain: boolean): Promise<ToolServer> {
   ipcDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tool-server-'));
   fs.mkdirSync(path.join(ipcDir, 'messages'));
-  server = await startToolServer({ ipcDir, isMain });
+  server = await startToolServer({ ipcDir, isMain, workDir: ipcDir });
   return server;
 }
 

@@ -33,7 +33,7 @@ function mcpServerFor(tools: Tool[]): McpServer {
   return server;
 }
 
-export async function startToolServer(opts: { ipcDir: string; isMain: boolean }): Promise<ToolServer> {
+export async function startToolServer(opts: { ipcDir: string; isMain: boolean; workDir: string }): Promise<ToolServer> {
   const tools = createTools(opts);
   const token = randomBytes(32).toString('hex');
   // One MCP session per client initialize: the CLI may reconnect, and a transport serves one session.

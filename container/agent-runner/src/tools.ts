@@ -8,6 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { GROUPS_SNAPSHOT, TASKS_SNAPSHOT, groupsSnapshotSchema, tasksSnapshotSchema, toolDefinitions,
   type ToolName } from '../../../src/ipc/protocol.ts';
+import { writeJsonAtomic } from '../../../src/ipc/atomic-write.ts';
 import { request, writeMessage } from './ipc-io.ts';
 
 /** The MCP server's name: the model sees our tools as `mcp__nanokimi__<tool>`. */
@@ -22,7 +23,17 @@ function readSnapshot<T>(file: string, schema: { parse(v: unknown): T }): T | nu
   try { return schema.parse(JSON.parse(fs.readFileSync(file, 'utf8'))); } catch { return null; }
 }
 
-export function createTools(opts: { ipcDir: string; isMain: boolean }): Tool[] {
+/** Where the group folder is mounted in the container; in tests the runner's workDir stands in for it. */
+const GROUP_MOUNT = '/workspace/group';
+
+/** A path the model gave, as the host wants it: relative to the group folder, or null if it is outside. */
+export function groupRelative(workDir: string, file: string): string | null {
+  const base = [GROUP_MOUNT, workDir].find((b) => file === b || file.startsWith(`${b}/`));
+  const rel = path.posix.normalize(base ? file.slice(base.length + 1) : file);
+  return rel === '.' || rel.startsWith('../') || rel === '..' || rel.startsWith('/') ? null : rel;
+}
+
+export function createTools(opts: { ipcDir: string; isMain: boolean; workDir: string }): Tool[] {
   const asked = async (file: Parameters<typeof request>[1], done: string): Promise<ToolResult> => {
     const verdict = await request(opts.ipcDir, file);
     return verdict.ok ? { text: done } : { text: verdict.reason, isError: true };
@@ -31,6 +42,16 @@ export function createTools(opts: { ipcDir: string; isMain: boolean }): Tool[] {
   const handlers: { [K in ToolName]: (p: Record<string, unknown>) => Promise<ToolResult> } = {
     async send_message(p) {
       await writeMessage(opts.ipcDir, p as { text: string; chatJid?: string });
+      return { text: 'Sent.' };
+    },
+    async send_file(p) {
+      const { file, caption, voice, chatJid } = p as { file: string; caption?: string; voice?: boolean; chatJid?: string };
+      const rel = groupRelative(opts.workDir, file);
+      if (!rel) return { text: `Refused: ${file} is not inside ${GROUP_MOUNT}; only files of the group folder can be sent.`, isError: true };
+      const st = fs.statSync(path.join(opts.workDir, rel), { throwIfNoEntry: false });
+      if (!st?.isFile()) return { text: `There is no file ${GROUP_MOUNT}/${rel}.`, isError: true };
+      await writeJsonAtomic(path.join(opts.ipcDir, 'messages'), { type: 'file', file: rel,
+        ...(caption ? { caption } : {}), ...(voice ? { voice } : {}), ...(chatJid ? { chatJid } : {}) });
       return { text: 'Sent.' };
     },
     schedule_task: (p) => asked({ type: 'schedule_task', ...p } as never, 'Scheduled. Use list_tasks to see its id and next run.'),

@@ -72,7 +72,9 @@ export function createLocalChannel(deps: LocalChannelDeps): Channel {
     name: 'local',
     owns: (jid) => jid.startsWith(LOCAL_JID_PREFIX),
 
-    async send(chatJid, text, key) {
+    async send(chatJid, reply, key, file) {
+      // A terminal shows no files: it says which one was sent.
+      const text = file ? `${reply ? `${reply}\n` : ''}[${file.kind}: ${file.fileName}, ${file.bytes} bytes]` : reply;
       const folder = chatJid.slice(LOCAL_JID_PREFIX.length);
       const targets = [...clients].filter((c) => c.folder === folder);
       if (targets.length === 0) throw new ChannelUnavailable(`no terminal is connected to group "${folder}"`);

@@ -3,7 +3,7 @@
  * close-policy.ts), turns upserts into InboundMessages for the router, and delivers the outbox's
  * replies in chunks, acknowledging a send only once WhatsApp accepted it.
  */
-import { jidNormalizedUser, type GroupMetadata } from '@whiskeysockets/baileys';
+import { jidNormalizedUser, type AnyMessageContent, type GroupMetadata } from '@whiskeysockets/baileys';
 import type { Db } from '../../store/db.ts';
 import type { Logger } from '../../logger.ts';
 import { ChannelRefused, ChannelUnavailable, type Channel, type ChannelEvents } from '../channel.ts';
@@ -11,7 +11,7 @@ import { createSqliteAuthState } from './auth-store.ts';
 import { decideOnClose, type ConnectionStatus } from './close-policy.ts';
 import { toInbound, type BotIdentity } from './inbound.ts';
 import { closeOpenFences, toWhatsApp } from './format.ts';
-import { messageIdFor, splitReply, withPrefix } from './outbound.ts';
+import { fileContent, messageIdFor, splitReply, withPrefix } from './outbound.ts';
 import type { CounterCache, WaSocket, WaSocketFactory } from './socket-port.ts';
 import { createWaStore } from './wa-store.ts';
 import { createSendPace, DEFAULT_PACE, type PaceLimits } from './send-pace.ts';
@@ -186,11 +186,20 @@ export function createWhatsAppChannel(deps: WhatsAppDeps): WhatsAppChannel {
     owns: (jid) => WA_JID.test(jid),
     status: () => status,
 
-    async send(chatJid, text, key) {
+    async send(chatJid, text, key, file) {
       const s = sock;
       if (!s || status !== 'connected') throw new ChannelUnavailable(`WhatsApp is ${status}`);
-      const chunks = closeOpenFences(splitReply(withPrefix(toWhatsApp(text), deps.assistantName, deps.sharesOwnerNumber)));
-      for (const [i, chunk] of chunks.entries()) {
+      const caption = text ? withPrefix(toWhatsApp(text), deps.assistantName, deps.sharesOwnerNumber) : '';
+      const parts: { content: AnyMessageContent; record: string }[] = [];
+      if (file) {
+        const { content, captionApart } = fileContent(file, caption);
+        parts.push({ content, record: caption });
+        if (captionApart) parts.push({ content: { text: captionApart }, record: captionApart });
+      } else {
+        const chunks = closeOpenFences(splitReply(withPrefix(toWhatsApp(text), deps.assistantName, deps.sharesOwnerNumber)));
+        parts.push(...chunks.map((chunk) => ({ content: { text: chunk }, record: chunk })));
+      }
+      for (const [i, { content, record: chunk }] of parts.entries()) {
         const id = messageIdFor(key, i);
         if (store.wasSent(id)) continue; // delivered by an earlier attempt that died before finishing
         // Spaced per chat and overall: bursts look like spam to WhatsApp (send-pace.ts).
@@ -199,7 +208,7 @@ export function createWhatsAppChannel(deps: WhatsAppDeps): WhatsAppChannel {
         if (sock !== s || status !== 'connected') throw new ChannelUnavailable(`WhatsApp is ${status}`);
         sending.add(id);
         try {
-          await s.sendMessage(chatJid, { text: chunk }, { messageId: id });
+          await s.sendMessage(chatJid, content, { messageId: id });
           store.recordSent(id, chatJid, chunk);
         } catch (err) {
           // Still connected: WhatsApp refused this message. Otherwise the connection went away mid-send.

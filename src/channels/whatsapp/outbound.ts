@@ -2,6 +2,8 @@
  * @module How a reply is cut and marked before it goes to WhatsApp. Pure.
  */
 import { createHash } from 'node:crypto';
+import type { AnyMessageContent } from '@whiskeysockets/baileys';
+import type { OutboundFile } from '../../domain.ts';
 
 export const MAX_CHUNK_CHARS = 4000;
 
@@ -34,4 +36,21 @@ export function withPrefix(text: string, assistantName: string, sharesOwnerNumbe
  */
 export function messageIdFor(key: string, chunk: number): string {
   return `3EB0${createHash('sha256').update(`${key}#${chunk}`).digest('hex').slice(0, 36).toUpperCase()}`;
+}
+
+/**
+ * The Baileys message for a file: photos and videos shown in the chat with their caption, audio
+ * (a voice note as push-to-talk), anything else as a document under its name. Audio carries no
+ * caption: `captionApart` is sent as a message of its own after it.
+ */
+export function fileContent(file: OutboundFile, caption: string): { content: AnyMessageContent; captionApart?: string } {
+  const media = { url: file.path };
+  const withCaption = caption ? { caption } : {};
+  switch (file.kind) {
+    case 'image': return { content: { image: media, mimetype: file.mimeType, ...withCaption } };
+    case 'video': return { content: { video: media, mimetype: file.mimeType, ...withCaption } };
+    case 'voice': return { content: { audio: media, mimetype: 'audio/ogg; codecs=opus', ptt: true }, ...(caption ? { captionApart: caption } : {}) };
+    case 'audio': return { content: { audio: media, mimetype: file.mimeType }, ...(caption ? { captionApart: caption } : {}) };
+    case 'document': return { content: { document: media, mimetype: file.mimeType, fileName: file.fileName, ...withCaption } };
+  }
 }

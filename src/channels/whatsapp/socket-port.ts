@@ -2,7 +2,7 @@
  * @module The narrow slice of a Baileys socket the channel uses. Production passes a factory around
  * `makeWASocket`; tests pass a fake that is an EventEmitter recording what was sent.
  */
-import type { AuthenticationCreds, AuthenticationState, ConnectionState, GroupMetadata, WAMessage, WAMessageKey, proto } from '@whiskeysockets/baileys';
+import type { AnyMessageContent, AuthenticationCreds, AuthenticationState, ConnectionState, GroupMetadata, WAMessage, WAMessageKey, proto } from '@whiskeysockets/baileys';
 
 export type WaEvents = {
   'connection.update': Partial<ConnectionState>;
@@ -19,8 +19,7 @@ export interface WaSocket {
     removeAllListeners(event: keyof WaEvents): void;
   };
   user?: { id: string; lid?: string; name?: string };
-  sendMessage(jid: string, content: { text: string } | { react: { text: string; key: WAMessageKey } },
-    options?: { messageId?: string }): Promise<WAMessage | undefined>;
+  sendMessage(jid: string, content: AnyMessageContent, options?: { messageId?: string }): Promise<WAMessage | undefined>;
   sendPresenceUpdate(type: 'composing' | 'paused', jid: string): Promise<void>;
   groupFetchAllParticipating(): Promise<Record<string, GroupMetadata>>;
   groupMetadata(jid: string): Promise<GroupMetadata>;

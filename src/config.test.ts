@@ -34,7 +34,7 @@ describe('loadConfig', () => {
       agentTimeoutMs: 1_800_000,
       agentIdleMs: 300_000,
       agentMaxAttempts: 3,
-      maxPromptChars: 40_000, retentionDays: 30, mediaMaxMb: 20, ackReaction: null, transcribeCommand: null,
+      maxPromptChars: 40_000, retentionDays: 30, mediaMaxMb: 20, replyQuote: 'auto', ackReaction: null, transcribeCommand: null,
       logLevel: 'info',
       logFile: '/srv/nanokimi/logs/nanokimi.log',
       healthPort: 0,

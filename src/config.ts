@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
 import type { ContainerNetwork } from './agent/container-spec.ts';
+import { quoteModes, type QuoteMode } from './router/reply-quote.ts';
 
 /** Log levels pino understands; `silent` turns logging off (tests). */
 const logLevels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -65,6 +66,8 @@ export const envSchema = z.object({
     .describe('Cap on the size of the conversation handed to the agent; older messages beyond it are summarised as omitted.'),
   ACK_REACTION: z.string().max(16, 'one emoji, e.g. 👀').regex(/^\S+$/, 'one emoji, e.g. 👀').optional()
     .describe('An emoji the assistant reacts with to each message that wakes it, so people know it is on it before it answers; unset: no reaction.'),
+  REPLY_QUOTE: z.enum(quoteModes, { error: `one of ${quoteModes.join(', ')}` }).default('auto')
+    .describe('Whether an answer shows the message it answers as a WhatsApp quote: always, auto (only when others wrote in between), never.'),
   MEDIA_MAX_MB: int(1, 2048).default(20)
     .describe('Largest file (photo, video, document, voice note) downloaded from a chat, in MB; larger ones reach the agent as a note saying so.'),
   TRANSCRIBE_COMMAND: z.string().regex(/^\S.*$/, 'a program and its arguments, e.g. /usr/local/bin/transcribe --lang es').optional()
@@ -104,6 +107,7 @@ export type Config = Readonly<{
   /** Days; 0: never prune. */
   retentionDays: number;
   mediaMaxMb: number;
+  replyQuote: QuoteMode;
   /** ACK_REACTION, or null for none. */
   ackReaction: string | null;
   /** TRANSCRIBE_COMMAND, or null: voice notes are not transcribed. */
@@ -161,6 +165,7 @@ export function loadConfig(env: Record<string, string | undefined>, projectRoot:
     maxPromptChars: e.MAX_PROMPT_CHARS,
     retentionDays: e.RETENTION_DAYS,
     mediaMaxMb: e.MEDIA_MAX_MB,
+    replyQuote: e.REPLY_QUOTE,
     ackReaction: e.ACK_REACTION ?? null,
     transcribeCommand: e.TRANSCRIBE_COMMAND ?? null,
     logLevel: e.LOG_LEVEL,

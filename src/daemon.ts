@@ -27,6 +27,7 @@ import { startRetention } from './ops/retention.ts';
 import { createMediaKeeper } from './media/keeper.ts';
 import { commandTranscriber } from './media/transcribe.ts';
 import { stageOutboundFile } from './media/outbound.ts';
+import { chooseQuote } from './router/reply-quote.ts';
 import { mainNotice, pendingServiceFailure } from './ops/service-failure.ts';
 import { openDb } from './store/db.ts';
 import { createStores, type Stores } from './store/stores.ts';
@@ -156,6 +157,10 @@ export async function startDaemon(deps: DaemonDeps): Promise<Daemon> {
     onTurnEnd: (folder) => worker.noteOutput(folder, true),
     onTasksChanged: (folder) => { refreshSnapshots(snapshotDeps, folder); scheduler?.wake(); },
     secrets: () => custody.secrets(),
+    quoteFor: (folder, chatJid, through) => {
+      const answered = messages.lastTriggerIn(folder, chatJid, through);
+      return chooseQuote(config.replyQuote, answered, answered ? messages.countAfter(chatJid, answered.seq) : 0);
+    },
     stageFile: (r) => stageOutboundFile({ ...r, groupsDir: config.groupsDir, stagingDir: path.join(config.dataDir, 'outbox-files'),
       maxBytes: config.mediaMaxMb * 1024 * 1024, secrets: custody.secrets() }),
     onWithheld: (folder) => {

@@ -95,6 +95,9 @@ export type OutboundFile = {
   bytes: number;
 };
 
+/** The message a reply answers, for a channel that can show the reply as an answer to it. */
+export type QuoteRef = { id: string; senderId: string; text: string };
+
 export type OutboxRow = {
   id: number;
   groupFolder: string;
@@ -103,6 +106,7 @@ export type OutboxRow = {
   text: string;
   attempts: number;
   file?: OutboundFile;
+  quote?: QuoteRef;
 };
 
 /** The local channel addresses a group by folder; its chat id lives in its own namespace. */

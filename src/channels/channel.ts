@@ -1,5 +1,5 @@
 /** @module The one interface every chat channel (WhatsApp, the local terminal) implements. */
-import type { InboundMessage, OutboundFile } from '../domain.ts';
+import type { InboundMessage, OutboundFile, QuoteRef } from '../domain.ts';
 
 /** A send the channel could not confirm; the outbox keeps the reply and tries again later. */
 export class ChannelUnavailable extends Error {
@@ -33,15 +33,18 @@ export type ChannelEvents = {
   onReady: () => void;
 };
 
+export type SendExtras = { file?: OutboundFile; quote?: QuoteRef };
+
 export interface Channel {
   readonly name: string;
   /** Whether this channel delivers to `chatJid`. */
   owns(chatJid: string): boolean;
   /**
-   * Delivers `text` (with `file`, its caption) and resolves only once the other side accepted it.
-   * `key` is stable across retries of the same reply, so a channel that can de-duplicate does.
+   * Delivers `text` (with `file`, its caption; with `quote`, as an answer to that message, where the
+   * channel can show one) and resolves only once the other side accepted it. `key` is stable
+   * across retries of the same reply, so a channel that can de-duplicate does.
    */
-  send(chatJid: string, text: string, key: string, file?: OutboundFile): Promise<void>;
+  send(chatJid: string, text: string, key: string, extras?: SendExtras): Promise<void>;
   /** The assistant is working on an answer for this chat (typing indicator); best effort. */
   setTyping?(chatJid: string, typing: boolean): void;
   /** Reacts to a message with an emoji (the acknowledgement that it was seen); best effort. */

@@ -5,7 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { Db } from '../store/db.ts';
-import type { Group, OutboundFile } from '../domain.ts';
+import type { Group, OutboundFile, QuoteRef } from '../domain.ts';
 import type { createGroupStore } from '../store/groups.ts';
 import type { createOutboxStore } from '../store/outbox.ts';
 import type { createRunStore } from '../store/runs.ts';
@@ -39,6 +39,8 @@ export type IpcProcessorDeps = {
   onWithheld?: (folder: string) => void;
   /** Copies a file the agent sends out of its folder (src/media/outbound.ts); without it, files are refused. */
   stageFile?: (req: { folder: string; rel: string; voice: boolean; key: string }) => Staged;
+  /** The message a final reply through `answersThrough` shows it answers (REPLY_QUOTE), if any. */
+  quoteFor?: (folder: string, chatJid: string, answersThrough: number) => QuoteRef | undefined;
 };
 
 export const WITHHELD_REASON = 'withheld: the reply contains a Kimi login token the host holds, and is never sent to a chat';
@@ -87,9 +89,10 @@ export function createIpcProcessor(deps: IpcProcessorDeps): IpcProcessor {
           file = staged.file;
         }
         const run = deps.runs.latestOpen(source.folder);
+        const quote = action.answersThrough !== undefined ? deps.quoteFor?.(source.folder, action.chatJid, action.answersThrough) : undefined;
         const added = deps.db.transaction(() => {
           const fresh = deps.outbox.add({ sourceKey, groupFolder: source.folder, chatJid: action.chatJid,
-            text: action.text, runId: run?.id ?? null, ...(file ? { file } : {}) });
+            text: action.text, runId: run?.id ?? null, ...(file ? { file } : {}), ...(quote ? { quote } : {}) });
           // Stored reply and answered messages commit together, so a crash can neither lose the reply
           // nor answer those messages again.
           if (fresh) markAnswered(source.folder, run, action.answersThrough);

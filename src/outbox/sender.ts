@@ -54,7 +54,7 @@ export function startOutboxSender(deps: OutboxSenderDeps): OutboxSender {
     }
     for (let row = deps.outbox.next(chatJid); row && !stopped; row = deps.outbox.next(chatJid)) {
       try {
-        await channel.send(chatJid, row.text, `nk-${row.id}`, row.file);
+        await channel.send(chatJid, row.text, `nk-${row.id}`, { ...(row.file ? { file: row.file } : {}), ...(row.quote ? { quote: row.quote } : {}) });
       } catch (err) {
         if (err instanceof ChannelRefused && deps.outbox.markRefused(row.id, String(err), deps.maxRefusals ?? 5)) {
           // Set aside, kept: the replies after it are no longer held up by it.

@@ -20,6 +20,9 @@ export function createMessageStore(db: Db) {
     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
   const nameOf = db.prepare('SELECT sender_name FROM messages WHERE chat_jid = ? AND msg_id = ?');
   const exists = db.prepare('SELECT 1 FROM messages WHERE chat_jid = ? AND msg_id = ?');
+  const lastTriggerIn = db.prepare(`SELECT * FROM messages WHERE group_folder = ? AND chat_jid = ? AND seq <= ? AND triggers = 1
+    ORDER BY seq DESC LIMIT 1`);
+  const laterIn = db.prepare('SELECT COUNT(*) AS n FROM messages WHERE chat_jid = ? AND seq > ?');
   const after = db.prepare('SELECT * FROM messages WHERE group_folder = ? AND seq > ? ORDER BY seq');
   const triggerAfter = db.prepare(
     'SELECT seq FROM messages WHERE group_folder = ? AND seq > ? AND triggers = 1 ORDER BY seq DESC LIMIT 1');
@@ -47,6 +50,13 @@ export function createMessageStore(db: Db) {
         return res.changes === 1 ? Number(res.lastInsertRowid) : null;
       })();
     },
+    /** The newest message of the group in `chatJid`, up to `seq`, that woke the assistant. */
+    lastTriggerIn: (folder: string, chatJid: string, seq: number): StoredMessage | undefined => {
+      const row = lastTriggerIn.get(folder, chatJid, seq) as Row | undefined;
+      return row ? toMessage(row) : undefined;
+    },
+    /** How many messages came into `chatJid` after `seq`. */
+    countAfter: (chatJid: string, seq: number) => (laterIn.get(chatJid, seq) as { n: number }).n,
     /** Whether (chat, id) is stored: a redelivery, whose file need not be fetched again. */
     has: (chatJid: string, msgId: string) => exists.get(chatJid, msgId) !== undefined,
     /** A chat just registered takes its earlier messages, each waiting for an answer. */

@@ -211,10 +211,12 @@ export const migrations: readonly Migration[] = [
   },
   {
     version: 8,
-    name: 'outbound-files',
+    name: 'outbound-files-and-quotes',
     sql: `
-      -- JSON: the file a reply sends (the host's copy of it, with its name and kind); text is its caption.
+      -- JSON: the file a reply sends (the host's copy of it, with its name and kind; text is its
+      -- caption), and the message a reply answers, for WhatsApp to show it as an answer to it.
       ALTER TABLE outbox ADD COLUMN file TEXT;
+      ALTER TABLE outbox ADD COLUMN quote TEXT;
     `,
   },
 ];

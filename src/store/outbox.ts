@@ -1,13 +1,13 @@
 /** @module The outbox: replies stored before they are sent, marked sent only when the channel confirmed. */
 import type { Db } from './db.ts';
-import type { OutboundFile, OutboxRow } from '../domain.ts';
+import type { OutboundFile, OutboxRow, QuoteRef } from '../domain.ts';
 
-export type NewReply = { sourceKey: string; groupFolder: string; chatJid: string; text: string; runId: number | null; file?: OutboundFile };
+export type NewReply = { sourceKey: string; groupFolder: string; chatJid: string; text: string; runId: number | null; file?: OutboundFile; quote?: QuoteRef };
 
 export function createOutboxStore(db: Db) {
-  const insert = db.prepare(`INSERT OR IGNORE INTO outbox (source_key, group_folder, chat_jid, text, run_id, created_at, file)
-    VALUES (@sourceKey, @groupFolder, @chatJid, @text, @runId, @createdAt, @file)`);
-  const oldestPending = db.prepare(`SELECT id, group_folder AS groupFolder, chat_jid AS chatJid, text, attempts, file
+  const insert = db.prepare(`INSERT OR IGNORE INTO outbox (source_key, group_folder, chat_jid, text, run_id, created_at, file, quote)
+    VALUES (@sourceKey, @groupFolder, @chatJid, @text, @runId, @createdAt, @file, @quote)`);
+  const oldestPending = db.prepare(`SELECT id, group_folder AS groupFolder, chat_jid AS chatJid, text, attempts, file, quote
     FROM outbox WHERE status = 'pending' AND chat_jid = ? ORDER BY id LIMIT 1`);
   const pendingChats = db.prepare(`SELECT DISTINCT chat_jid AS jid FROM outbox WHERE status = 'pending'`);
   const markSent = db.prepare(`UPDATE outbox SET status = 'sent', sent_at = ? WHERE id = ?`);
@@ -20,12 +20,13 @@ export function createOutboxStore(db: Db) {
 
   return {
     /** Adds a reply; returns false when this source was already stored (a file processed twice). */
-    add: (r: NewReply) => insert.run({ ...r, createdAt: Date.now(), file: r.file ? JSON.stringify(r.file) : null }).changes === 1,
+    add: (r: NewReply) => insert.run({ ...r, createdAt: Date.now(), file: r.file ? JSON.stringify(r.file) : null,
+      quote: r.quote ? JSON.stringify(r.quote) : null }).changes === 1,
     next: (chatJid: string): OutboxRow | undefined => {
-      const row = oldestPending.get(chatJid) as (Omit<OutboxRow, 'file'> & { file: string | null }) | undefined;
+      const row = oldestPending.get(chatJid) as (Omit<OutboxRow, 'file' | 'quote'> & { file: string | null; quote: string | null }) | undefined;
       if (!row) return undefined;
-      const { file, ...rest } = row;
-      return file ? { ...rest, file: JSON.parse(file) as OutboundFile } : rest;
+      const { file, quote, ...rest } = row;
+      return { ...rest, ...(file ? { file: JSON.parse(file) as OutboundFile } : {}), ...(quote ? { quote: JSON.parse(quote) as QuoteRef } : {}) };
     },
     pendingChats: () => (pendingChats.all() as { jid: string }[]).map((r) => r.jid),
     markSent: (id: number) => { markSent.run(Date.now(), id); },

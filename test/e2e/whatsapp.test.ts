@@ -212,6 +212,21 @@ describe('outbound to WhatsApp', () => {
     expect(sock.sent).toHaveLength(1);
   });
 
+  it('quotes the question when others wrote before the answer came (REPLY_QUOTE=auto), not when it follows at once', async () => {
+    const { sock } = await start({ delayMs: 400 });
+    sock.deliver([fx.typedKai]);
+    await new Promise((r) => setTimeout(r, 100));
+    await deliverAndSettle(sock, [fx.plainChatter]);
+    expect(sock.sent).toHaveLength(1);
+    expect(sock.sent[0]!.quoted).toEqual({ key: { remoteJid: fx.GROUP_JID, id: fx.typedKai.key.id, fromMe: false, participant: fx.ALICE_LID },
+      message: { conversation: '@Kai what time is the match?' } });
+
+    const again = { ...fx.typedKai, key: { ...fx.typedKai.key, id: 'A5F1C2D3E4B5A6978812345678ABCDE1' } };
+    await deliverAndSettle(sock, [again]);
+    expect(sock.sent).toHaveLength(2);
+    expect(sock.sent[1]!.quoted).toBeUndefined();
+  });
+
   it('turns the agent\'s Markdown into WhatsApp formatting', async () => {
     const { sock } = await start();
     const markdown = { ...fx.typedKai, key: { ...fx.typedKai.key, id: 'A5F1C2D3E4B5A6978812345678ABCDE0' },

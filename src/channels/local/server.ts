@@ -72,7 +72,7 @@ export function createLocalChannel(deps: LocalChannelDeps): Channel {
     name: 'local',
     owns: (jid) => jid.startsWith(LOCAL_JID_PREFIX),
 
-    async send(chatJid, reply, key, file) {
+    async send(chatJid, reply, key, { file } = {}) {
       // A terminal shows no files: it says which one was sent.
       const text = file ? `${reply ? `${reply}\n` : ''}[${file.kind}: ${file.fileName}, ${file.bytes} bytes]` : reply;
       const folder = chatJid.slice(LOCAL_JID_PREFIX.length);

@@ -28,10 +28,10 @@ const file = (kind: OutboundFile['kind'], fileName: string, mimeType: string): O
 describe('sending files to WhatsApp', () => {
   it('sends each kind the way WhatsApp shows it, with the caption in its formatting', async () => {
     const { channel, sock, db } = await connected();
-    await channel.send(fx.GROUP_JID, 'the **chart**', 'k1', file('image', 'chart.png', 'image/png'));
-    await channel.send(fx.GROUP_JID, '', 'k2', file('document', 'Lease 2027.pdf', 'application/pdf'));
-    await channel.send(fx.GROUP_JID, '', 'k3', file('video', 'clip.mp4', 'video/mp4'));
-    await channel.send(fx.GROUP_JID, 'what I said', 'k4', file('voice', 'note.ogg', 'audio/ogg'));
+    await channel.send(fx.GROUP_JID, 'the **chart**', 'k1', { file: file('image', 'chart.png', 'image/png') });
+    await channel.send(fx.GROUP_JID, '', 'k2', { file: file('document', 'Lease 2027.pdf', 'application/pdf') });
+    await channel.send(fx.GROUP_JID, '', 'k3', { file: file('video', 'clip.mp4', 'video/mp4') });
+    await channel.send(fx.GROUP_JID, 'what I said', 'k4', { file: file('voice', 'note.ogg', 'audio/ogg') });
     expect(sock.files.map((f) => f.content)).toEqual([
       { image: { url: '/data/outbox-files/chart.png' }, mimetype: 'image/png', caption: 'the *chart*' },
       { document: { url: '/data/outbox-files/Lease 2027.pdf' }, mimetype: 'application/pdf', fileName: 'Lease 2027.pdf' },
@@ -42,7 +42,7 @@ describe('sending files to WhatsApp', () => {
     expect(sock.sent.map((s) => s.text)).toEqual(['what I said']);
 
     // A retry of a file already sent (the process died before the outbox heard) sends nothing again.
-    await channel.send(fx.GROUP_JID, 'the **chart**', 'k1', file('image', 'chart.png', 'image/png'));
+    await channel.send(fx.GROUP_JID, 'the **chart**', 'k1', { file: file('image', 'chart.png', 'image/png') });
     expect(sock.files).toHaveLength(4);
     await channel.stop();
     db.close();

@@ -11,7 +11,7 @@ import { createSqliteAuthState } from './auth-store.ts';
 import { decideOnClose, type ConnectionStatus } from './close-policy.ts';
 import { toInbound, type BotIdentity } from './inbound.ts';
 import { closeOpenFences, toWhatsApp } from './format.ts';
-import { fileContent, messageIdFor, splitReply, withPrefix } from './outbound.ts';
+import { fileContent, messageIdFor, quotedMessage, splitReply, withPrefix } from './outbound.ts';
 import type { CounterCache, WaSocket, WaSocketFactory } from './socket-port.ts';
 import { createWaStore } from './wa-store.ts';
 import { createSendPace, DEFAULT_PACE, type PaceLimits } from './send-pace.ts';
@@ -186,7 +186,7 @@ export function createWhatsAppChannel(deps: WhatsAppDeps): WhatsAppChannel {
     owns: (jid) => WA_JID.test(jid),
     status: () => status,
 
-    async send(chatJid, text, key, file) {
+    async send(chatJid, text, key, { file, quote } = {}) {
       const s = sock;
       if (!s || status !== 'connected') throw new ChannelUnavailable(`WhatsApp is ${status}`);
       const caption = text ? withPrefix(toWhatsApp(text), deps.assistantName, deps.sharesOwnerNumber) : '';
@@ -208,7 +208,9 @@ export function createWhatsAppChannel(deps: WhatsAppDeps): WhatsAppChannel {
         if (sock !== s || status !== 'connected') throw new ChannelUnavailable(`WhatsApp is ${status}`);
         sending.add(id);
         try {
-          await s.sendMessage(chatJid, content, { messageId: id });
+          // The first message shows what it answers; the rest follow it.
+          const quoted = quote && i === 0 ? quotedMessage(chatJid, quote, bot()) : undefined;
+          await s.sendMessage(chatJid, content, { messageId: id, ...(quoted ? { quoted } : {}) });
           store.recordSent(id, chatJid, chunk);
         } catch (err) {
           // Still connected: WhatsApp refused this message. Otherwise the connection went away mid-send.

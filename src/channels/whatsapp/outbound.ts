@@ -2,8 +2,8 @@
  * @module How a reply is cut and marked before it goes to WhatsApp. Pure.
  */
 import { createHash } from 'node:crypto';
-import type { AnyMessageContent } from '@whiskeysockets/baileys';
-import type { OutboundFile } from '../../domain.ts';
+import { isJidGroup, jidNormalizedUser, type AnyMessageContent, type WAMessage } from '@whiskeysockets/baileys';
+import type { OutboundFile, QuoteRef } from '../../domain.ts';
 
 export const MAX_CHUNK_CHARS = 4000;
 
@@ -53,4 +53,13 @@ export function fileContent(file: OutboundFile, caption: string): { content: Any
     case 'audio': return { content: { audio: media, mimetype: file.mimeType }, ...(caption ? { captionApart: caption } : {}) };
     case 'document': return { content: { document: media, mimetype: file.mimeType, fileName: file.fileName, ...withCaption } };
   }
+}
+
+/** The message a reply answers, as Baileys needs it to show the reply as an answer to it. */
+export function quotedMessage(chatJid: string, quote: QuoteRef, bot: { phoneJid: string; lid?: string } | undefined): WAMessage {
+  const own = !!bot && [bot.phoneJid, bot.lid].filter(Boolean).map((j) => jidNormalizedUser(j)).includes(jidNormalizedUser(quote.senderId));
+  return {
+    key: { remoteJid: chatJid, id: quote.id, fromMe: own, ...(isJidGroup(chatJid) ? { participant: quote.senderId } : {}) },
+    message: { conversation: quote.text },
+  };
 }

@@ -19,7 +19,7 @@ export interface WaSocket {
     removeAllListeners(event: keyof WaEvents): void;
   };
   user?: { id: string; lid?: string; name?: string };
-  sendMessage(jid: string, content: AnyMessageContent, options?: { messageId?: string }): Promise<WAMessage | undefined>;
+  sendMessage(jid: string, content: AnyMessageContent, options?: { messageId?: string; quoted?: WAMessage }): Promise<WAMessage | undefined>;
   sendPresenceUpdate(type: 'composing' | 'paused', jid: string): Promise<void>;
   groupFetchAllParticipating(): Promise<Record<string, GroupMetadata>>;
   groupMetadata(jid: string): Promise<GroupMetadata>;

@@ -63,7 +63,7 @@ it('groups set stores a group\'s container limits and extra mounts, and refuses 
   tree = makeTree();
   fs.mkdirSync(tree.dataDir, { recursive: true });
   const db = openDb(path.join(tree.dataDir, 'nanokimi.db'));
-  db.prepare("INSERT INTO groups (folder, jid, name, trigger, created_at) VALUES ('family', 'f@g.us', 'Family', '@Kai', 0)").run();
+  db.prepare("INSERT INTO groups (folder, jid, name, created_at) VALUES ('family', 'f@g.us', 'Family', 0)").run();
   db.close();
   expect(cli('groups', 'set', 'family', '--memory-mb', '512', '--network', 'none', '--mount', '/srv/photos:photos').status).toBe(0);
   const check = openDb(path.join(tree.dataDir, 'nanokimi.db'));

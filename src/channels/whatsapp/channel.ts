@@ -32,6 +32,8 @@ export type WhatsAppDeps = {
   setTimer?: (fn: () => void, ms: number) => { cancel(): void };
   /** How sends are spaced (DEFAULT_PACE); tests shorten it. */
   pace?: PaceLimits;
+  /** The clock that spaces sends; tests pass a virtual one. */
+  paceClock?: { now(): number; sleep(ms: number): Promise<void> };
   now?: () => number;
   /** fetch options for WhatsApp's media host; only tests set them, to reach a local one. */
   mediaFetch?: RequestInit;
@@ -179,7 +181,7 @@ export function createWhatsAppChannel(deps: WhatsAppDeps): WhatsAppChannel {
     s.ev.on('group-participants.update', (u) => forget(u.id));
   }
 
-  const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+  const clock = deps.paceClock ?? { now: Date.now, sleep: (ms: number) => new Promise<void>((r) => setTimeout(r, ms)) };
 
   return {
     name: 'whatsapp',
@@ -203,8 +205,8 @@ export function createWhatsAppChannel(deps: WhatsAppDeps): WhatsAppChannel {
         const id = messageIdFor(key, i);
         if (store.wasSent(id)) continue; // delivered by an earlier attempt that died before finishing
         // Spaced per chat and overall: bursts look like spam to WhatsApp (send-pace.ts).
-        const wait = pace.reserve(chatJid, Date.now());
-        if (wait > 0) await sleep(wait);
+        const wait = pace.reserve(chatJid, clock.now());
+        if (wait > 0) await clock.sleep(wait);
         if (sock !== s || status !== 'connected') throw new ChannelUnavailable(`WhatsApp is ${status}`);
         sending.add(id);
         try {

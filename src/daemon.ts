@@ -170,6 +170,8 @@ export async function startDaemon(deps: DaemonDeps): Promise<Daemon> {
         `consider logging in again (kimi login, then scripts/setup-oauth-isolation.sh).`, `withheld/${folder}/${Date.now()}`);
     },
   });
+  // A reply left on disk may carry a token: read none before the host knows what its tokens are.
+  await custody.ready;
   watcher = startIpcWatcher({ ipcDir: config.ipcDir, folders: () => groups.list().map((g) => g.folder),
     process: processor, log });
 

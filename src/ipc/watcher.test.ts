@@ -82,6 +82,29 @@ describe('the IPC watcher', () => {
   });
 });
 
+describe('when processing fails (the database busy, the disk full)', () => {
+  it('keeps the file and the ones after it, in order, and processes them once it can', async () => {
+    let broken = true;
+    const ipcDir = start();
+    await watcher!.stop();
+    seen.length = 0;
+    watcher = startIpcWatcher({ ipcDir, folders: () => ['alpha'], log: silentLogger(), rescanMs: 60_000,
+      process: async (folder, _source, name, content) => {
+        if (broken) throw Object.assign(new Error('database is locked'), { code: 'SQLITE_BUSY' });
+        seen.push({ folder, name, content });
+        return { ok: true };
+      } });
+    for (const n of ['1.json', '2.json']) fs.writeFileSync(path.join(ipcDir, 'alpha/messages', n), n);
+    await watcher.drain('alpha');
+    expect(fs.readdirSync(path.join(ipcDir, 'alpha/messages')).sort()).toEqual(['1.json', '2.json']);
+    expect(fs.readdirSync(path.join(ipcDir, 'alpha/errors'))).toEqual([]);
+    broken = false;
+    await watcher.drain('alpha');
+    expect(seen.map((s) => s.name)).toEqual(['1.json', '2.json']);
+    expect(fs.readdirSync(path.join(ipcDir, 'alpha/messages'))).toEqual([]);
+  });
+});
+
 describe('an IPC entry the watcher cannot open', () => {
   it('is refused only for its own kind; other errors leave it for the next scan', () => {
     expect(openFailure('ENOENT')).toBe('gone');

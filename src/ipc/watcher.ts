@@ -71,7 +71,8 @@ export function startIpcWatcher(deps: IpcWatcherDeps): IpcWatcher {
       .catch((err: unknown) => deps.log.error({ group: folder, file: name, err: String(err) }, 'A refused IPC entry could not be moved to errors/; left in place'));
   }
 
-  async function handle(folder: string, source: IpcSource, dir: string, name: string): Promise<void> {
+  /** Returns 'held' when the file stays for a later scan and nothing after it may go first. */
+  async function handle(folder: string, source: IpcSource, dir: string, name: string): Promise<'done' | 'held'> {
     const file = path.join(dir, name);
     let handle: fsp.FileHandle | undefined;
     let verdict: ProcessResult;
@@ -81,32 +82,41 @@ export function startIpcWatcher(deps: IpcWatcherDeps): IpcWatcher {
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
       const what = openFailure(code);
-      if (what === 'gone') { failing.delete(file); return; } // processed by an earlier scan
+      if (what === 'gone') { failing.delete(file); return 'done'; } // processed by an earlier scan
       if (what === 'retry') {
         failed(file, code ?? String(err), () => deps.log.error({ group: folder, file: name, code, err: String(err) },
           `IPC file cannot be opened (${code}); left in place and tried again on every rescan. If it persists, check that the daemon's user may read ${dir}`));
-        return;
+        return 'done';
       }
     }
-    failing.delete(file);
     try {
       const stat = await handle?.stat();
       if (!handle || !stat?.isFile()) verdict = { ok: false, reason: 'not a regular file (symbolic links and directories are refused)' };
       else if (stat.size > MAX_IPC_FILE_BYTES) verdict = { ok: false, reason: `file is ${stat.size} bytes; the limit is ${MAX_IPC_FILE_BYTES}` };
       else {
         const content = await handle.readFile('utf8');
-        verdict = await deps.process(folder, source, name, content).catch((err: unknown) =>
-          ({ ok: false as const, reason: `internal error while processing: ${String(err)}` }));
+        // A refusal is the processor's answer; a throw is the host failing (database busy, disk
+        // full): the file may be a valid reply, so it stays for the next scan. Acting on a file is
+        // idempotent, so a second try has no second effect.
+        const answer = await deps.process(folder, source, name, content).catch((err: unknown) => err as Error);
+        if (answer instanceof Error) {
+          failed(file, answer.message, () => deps.log.error({ group: folder, file: name, err: String(answer) },
+            'IPC file could not be processed; left in place and tried again at the next change or rescan'));
+          return 'held';
+        }
+        verdict = answer;
       }
     } finally {
       await handle?.close();
     }
+    failing.delete(file);
     if (verdict.ok) {
       await fsp.rm(file, { force: true });
     } else {
       deps.log.warn({ group: folder, source, file: name, reason: verdict.reason }, 'IPC file refused; moved to errors/');
       await quarantine(folder, dir, name, verdict.reason);
     }
+    return 'done';
   }
 
   async function scanOnce(folder: string, source: IpcSource): Promise<void> {
@@ -123,8 +133,12 @@ export function startIpcWatcher(deps: IpcWatcherDeps): IpcWatcher {
     }
     // Temp files (dot-prefixed) are still being written; sorted names keep a group's replies in order.
     for (const name of names.filter((n) => !n.startsWith('.')).sort()) {
-      await handle(folder, source, dir, name).catch((err: unknown) =>
-        deps.log.error({ err, group: folder, file: name }, 'IPC file could not be handled; will retry on rescan'));
+      const outcome = await handle(folder, source, dir, name).catch((err: unknown) => {
+        deps.log.error({ err, group: folder, file: name }, 'IPC file could not be handled; will retry on rescan');
+        return 'held' as const;
+      });
+      // A group's replies go out in order: none overtakes one that is waiting.
+      if (outcome === 'held') break;
     }
   }
 

@@ -62,6 +62,19 @@ describe('host custody of the login', () => {
     expect(custody!.secrets()).toEqual([issued.access_token, issued.refresh_token]);
   });
 
+  it('is ready only once it knows the tokens, so nothing is checked against an empty list', async () => {
+    const issued = world.install(dataDir(), { ttl: 3600 });
+    start();
+    await custody!.ready;
+    expect(custody!.secrets()).toEqual([issued.access_token, issued.refresh_token]);
+  });
+
+  it('is ready without a login too (there is nothing to guard)', async () => {
+    start();
+    await custody!.ready;
+    expect(custody!.secrets()).toEqual([]);
+  });
+
   it('refreshes before expiry with rotating single-use refresh tokens, across several lifetimes', async () => {
     world.install(dataDir(), { ttl: 2 });
     world.setScenario({ oauth: { accessTtl: 2 } });

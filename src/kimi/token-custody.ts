@@ -65,6 +65,11 @@ export type CustodyDeps = {
 export type TokenCustody = {
   /** Token strings the host knows: a reply carrying one is withheld. */
   secrets(): string[];
+  /**
+   * Resolves once the login was first read (or found missing), so that secrets() knows the tokens:
+   * nothing an agent wrote may be sent before that.
+   */
+  ready: Promise<void>;
   /** Stops refreshing; resolves once a refresh under way has finished writing. */
   stop(): Promise<void>;
 };
@@ -147,7 +152,7 @@ export function startTokenCustody(deps: CustodyDeps): TokenCustody {
 
   let inFlight: Promise<void> = Promise.resolve();
   function run(): void {
-    inFlight = tick().catch((err: unknown) => {
+    inFlight = tick().finally(markReady).catch((err: unknown) => {
       // A full disk or an unwritable directory: said, and tried again; the old copy stays in place.
       deps.log.error({ err: String(err) }, 'Could not update the Kimi token files; trying again in a minute');
       schedule(60_000);
@@ -158,6 +163,9 @@ export function startTokenCustody(deps: CustodyDeps): TokenCustody {
     timer = setTimeout(run, Math.max(0, Math.min(ms, 2 ** 31 - 1)));
     timer.unref();
   }
+
+  let markReady: () => void = () => undefined;
+  const ready = new Promise<void>((r) => { markReady = r; });
 
   async function tick(): Promise<void> {
     await adoptPreCustodyToken(); // once: after that the marker is there and it returns at once
@@ -172,6 +180,7 @@ export function startTokenCustody(deps: CustodyDeps): TokenCustody {
       lostAnnounced = false;
       await publish(t);
     }
+    markReady(); // the tokens are known; a refresh below may take a while
     if (t.refresh_token === refused) { schedule(60_000); return; }
     if (now() < refreshDueAt(t)) { schedule(refreshDueAt(t) - now()); return; }
     const outcome = await refresh({ oauthHost: endpoints().oauthHost, refreshToken: t.refresh_token });
@@ -201,6 +210,7 @@ export function startTokenCustody(deps: CustodyDeps): TokenCustody {
 
   run();
   return {
+    ready,
     secrets: () => (current ? [current.access_token, current.refresh_token].filter((s) => s.length >= 16) : []),
     async stop() { stopped = true; clearTimeout(timer); await inFlight; },
   };

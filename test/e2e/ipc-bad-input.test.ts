@@ -100,7 +100,7 @@ describe('IPC from a group directory', () => {
     drop('alpha', 'messages', '1-leak.json', JSON.stringify({ type: 'message', chatJid: 'local:alpha', text: `here you go: ${token.access_token}` }));
     drop('alpha', 'messages', '2-fine.json', JSON.stringify({ type: 'message', chatJid: 'local:alpha', text: 'nothing secret' }));
     await waitFor('the harmless reply', () => alpha.includes('nothing secret'));
-    await waitFor('main told', () => main.some((m) => m.includes('was withheld')));
+    await waitFor('main told', () => main.some((m) => m.includes('was withheld'))).catch((e) => { console.log(daemon!.output().slice(-3000)); throw e; });
     expect(alpha.join('\n')).not.toContain(token.access_token);
     expect(main.join('\n')).not.toContain(token.access_token);
     expect(main.find((m) => m.includes('was withheld'))).toContain('A reply from the group "alpha" was withheld');

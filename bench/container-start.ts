@@ -35,7 +35,7 @@ const clear = () => { for (const n of fs.readdirSync(path.join(ipc, 'messages'))
 const runner = createDockerAgentRunner({ runtime: createDockerRuntime(), paths, image: PROBE_IMAGE, user: TEST_USER,
   limits: { memoryMb: 256, cpus: 1, pids: 64 }, network: 'none', assistantName: 'Kai', timeZone: 'UTC',
   mountAllowlist: '/nonexistent', log: silentLogger() });
-const group = { folder: 'bench', jid: 'bench@g.us', name: 'bench', trigger: '@Kai', requiresTrigger: true, isMain: false, container: {}, createdAt: 0 };
+const group = { folder: 'bench', jid: 'bench@g.us', name: 'bench', requiresTrigger: true, isMain: false, container: {}, createdAt: 0 };
 
 async function viaRuntime(i: number): Promise<number> {
   clear();

@@ -227,6 +227,26 @@ describe('outbound to WhatsApp', () => {
     expect(sock.sent[1]!.quoted).toBeUndefined();
   });
 
+  it('a reply cut off by the connection dropping mid-send goes on after the reconnect: every part once, in order', async () => {
+    const { sock, sockets, timers } = await start();
+    const long = { ...fx.typedKai, key: { ...fx.typedKai.key, id: 'A5F1C2D3E4B5A6978812345678ABCDE2' },
+      message: { conversation: `@Kai ${Array.from({ length: 3 }, (_, i) => `${'word '.repeat(700)}part ${i}`).join('\n\n')}` } };
+    sock.dropAfterSends = 1;
+    await deliverAndSettle(sock, [long]);
+    expect(sock.sent).toHaveLength(1);
+    // The reconnect is scheduled (the typing refresh, 10 s, shares the timer port).
+    const reconnect = timers.filter((t) => t.ms < 5_000);
+    expect(reconnect).toHaveLength(1);
+    reconnect[0]!.fn();
+    const next = sockets.last();
+    expect(next).not.toBe(sock);
+    next.open();
+    await waitFor('the rest of the reply', () => next.sent.length === 2);
+    const parts = [...sock.sent, ...next.sent].map((s) => s.text.match(/part (\d)$/)?.[1]);
+    expect(parts).toEqual(['0', '1', '2']);
+    expect(new Set([...sock.sent, ...next.sent].map((s) => s.id)).size).toBe(3);
+  });
+
   it('turns the agent\'s Markdown into WhatsApp formatting', async () => {
     const { sock } = await start();
     const markdown = { ...fx.typedKai, key: { ...fx.typedKai.key, id: 'A5F1C2D3E4B5A6978812345678ABCDE0' },

@@ -7,6 +7,7 @@ import path from 'node:path';
 import fs from 'node:fs';
 import os from 'node:os';
 import type { WAMessage } from '@whiskeysockets/baileys';
+import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createSqliteAuthState } from '../../src/channels/whatsapp/auth-store.ts';
 import { createWhatsAppChannel } from '../../src/channels/whatsapp/channel.ts';
@@ -225,6 +226,18 @@ describe('outbound to WhatsApp', () => {
     await deliverAndSettle(sock, [again]);
     expect(sock.sent).toHaveLength(2);
     expect(sock.sent[1]!.quoted).toBeUndefined();
+  });
+
+  it('a message that arrives while the database is locked past busy_timeout is stored once the lock is gone, and answered once', async () => {
+    const { sock } = await start();
+    const other = new Database(path.join(tree.dataDir, 'nanokimi.db'));
+    other.exec('BEGIN IMMEDIATE');
+    // The daemon blocks for busy_timeout (5 s), fails, waits a second and tries again: by then the lock is gone.
+    setTimeout(() => { other.exec('COMMIT'); other.close(); }, 5_500);
+    sock.deliver([fx.typedKai]);
+    await waitFor('the answer', () => sock.sent.length > 0, 30_000);
+    await deliverAndSettle(sock, []);
+    expect(sock.sent.map((s) => s.text)).toEqual(['echo: @Kai what time is the match?']);
   });
 
   it('a reply cut off by the connection dropping mid-send goes on after the reconnect: every part once, in order', async () => {

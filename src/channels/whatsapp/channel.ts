@@ -43,6 +43,9 @@ export type WhatsAppChannel = Channel & { status(): ConnectionStatus };
 
 const WA_JID = /@(s\.whatsapp\.net|g\.us|lid)$/;
 const TYPING_REFRESH_MS = 10_000;
+/** Tries to store an inbound message, the first wait, doubled each time: 1+2+4+8+16 s in all. */
+const STORE_ATTEMPTS = 6;
+const STORE_RETRY_MS = 1000;
 
 function mapCache(): CounterCache {
   const m = new Map<string, unknown>();
@@ -124,11 +127,23 @@ export function createWhatsAppChannel(deps: WhatsAppDeps): WhatsAppChannel {
       const s = sock;
       const fetch = inbound.attachment && s ? (maxBytes: number) => downloadMedia(m, maxBytes,
         { reupload: (x) => s.updateMediaMessage(x), logger: deps.log, ...(deps.mediaFetch ? { fetchOptions: deps.mediaFetch } : {}) }) : undefined;
-      try {
-        await events.onMessage({ ...inbound, ...(name ? { chatName: name } : {}) }, fetch);
-      } catch (err) {
-        // Not stored: WhatsApp will not redeliver, so say so loudly.
-        deps.log.error({ err: String(err), chatJid: inbound.chatJid, id: inbound.id }, 'Inbound WhatsApp message could not be stored');
+      // WhatsApp does not deliver a message twice: storing it is retried (the database may be busy
+      // for a while), holding back the messages after it so that their order stays.
+      for (let attempt = 1; ; attempt++) {
+        try {
+          await events.onMessage({ ...inbound, ...(name ? { chatName: name } : {}) }, fetch);
+          break;
+        } catch (err) {
+          if (attempt >= STORE_ATTEMPTS || stopping) {
+            deps.log.error({ err: String(err), chatJid: inbound.chatJid, id: inbound.id, attempts: attempt },
+              'Inbound WhatsApp message could not be stored and is lost; look at the error (disk full? database locked?)');
+            break;
+          }
+          const waitMs = STORE_RETRY_MS * 2 ** (attempt - 1);
+          deps.log.warn({ err: String(err), chatJid: inbound.chatJid, id: inbound.id, attempt, retryInMs: waitMs },
+            'Inbound WhatsApp message could not be stored yet; trying again');
+          await new Promise((r) => setTimeout(r, waitMs));
+        }
       }
     }
   }

@@ -12,4 +12,5 @@ if [ ! -f .env ]; then
   cp .env.example .env
   echo "nanokimi: created .env from .env.example; edit it to change the assistant's name and limits." >&2
 fi
-exec node src/cli.ts start
+# The same young-generation size as the systemd unit (systemd/nanokimi.service says why).
+exec node --max-semi-space-size=1 src/cli.ts start

@@ -1,0 +1,93 @@
+/**
+ * @module Load and soak: the real daemon process (with the file agent: answers after a random delay,
+ * through the same IPC files a container writes), 50 groups, 10,000 messages in bursts through the
+ * local channel, and the daemon killed (-9) and restarted in the middle. Prints messages in, answers
+ * out, lost, answered twice, the latency from a message to the answer that covers it, the daemon's
+ * peak memory and the database size. Passes or fails nothing.
+ * Run: `node bench/load.ts [messages] [groups] [restarts]` (default 10000 50 2); LOAD_NODE_OPTIONS adds Node
+ * options to the daemon (e.g. --heapsnapshot-signal=SIGUSR2 to look at its heap).
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { connectChat, type ChatClient } from '../src/channels/local/client.ts';
+import { registerGroup } from '../src/groups/register.ts';
+import { openDb } from '../src/store/db.ts';
+import { createStores } from '../src/store/stores.ts';
+import { makeTree, spawnDaemon, waitFor, type RunningDaemon } from '../test/e2e/spawn-daemon.ts';
+
+const [total = 10_000, groupCount = 50, restarts = 2] = process.argv.slice(2).map(Number);
+const AGENT_DELAY = '20-200';
+const tree = makeTree();
+fs.mkdirSync(tree.dataDir, { recursive: true });
+const folders = Array.from({ length: groupCount }, (_, i) => `g${String(i + 1).padStart(2, '0')}`);
+const stores = createStores(openDb(path.join(tree.dataDir, 'nanokimi.db')));
+for (const folder of folders) registerGroup({ groups: stores.groups, groupsDir: tree.groupsDir, assistantName: 'Kai' }, { jid: `${folder}@g.us`, name: folder, folder });
+stores.db.close();
+
+// The production unit's young-generation size (systemd/nanokimi.service), so the memory figure is the service's.
+const env = { NODE_OPTIONS: `--max-semi-space-size=1 ${process.env.LOAD_NODE_OPTIONS ?? ''}`, FILE_AGENT_REPLY: 'list', FILE_AGENT_DELAY_MS: AGENT_DELAY, AGENT_IDLE_SECONDS: '2', MAX_CONCURRENT_CONTAINERS: '20', LOG_LEVEL: 'warn' };
+let daemon: RunningDaemon = await spawnDaemon(tree, 'test/fixtures/daemon-with-file-agent.ts', { ...env, LOG_LEVEL: 'info' });
+let peakRss = 0;
+const sampleRss = () => {
+  try {
+    const kb = Number(/VmRSS:\s+(\d+)/.exec(fs.readFileSync(`/proc/${daemon.proc.pid}/status`, 'utf8'))?.[1] ?? 0);
+    peakRss = Math.max(peakRss, kb * 1024);
+  } catch { /* between a kill and the restart */ }
+};
+const sampler = setInterval(sampleRss, 100);
+
+const sentAt = new Map<string, number>();
+const answers = new Map<string, number>();
+const latency: number[] = [];
+const clients: ChatClient[] = folders.map((folder) => connectChat({ socketPath: tree.socketPath, group: folder, reconnect: true,
+  onReply: (text) => {
+    const now = performance.now();
+    const answered = /^answered: (.*)$/s.exec(text)?.[1];
+    if (!answered) return;
+    for (const m of JSON.parse(answered) as string[]) {
+      const n = (answers.get(m) ?? 0) + 1;
+      answers.set(m, n);
+      if (n === 1 && sentAt.has(m)) latency.push(now - sentAt.get(m)!);
+    }
+  } }));
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const burst = 100;
+const restartAt = new Set(Array.from({ length: restarts }, (_, i) => Math.floor(((i + 1) * total) / (restarts + 1))));
+const started = performance.now();
+for (let i = 1; i <= total; i++) {
+  const g = Math.floor(Math.random() * groupCount);
+  const text = `${folders[g]}-m${i}`;
+  sentAt.set(text, performance.now());
+  clients[g]!.send(text);
+  if (i % burst === 0) await sleep(50 + Math.random() * 150);
+  if (restartAt.has(i)) {
+    daemon.proc.kill('SIGKILL');
+    await daemon.exited;
+    daemon = await spawnDaemon(tree, 'test/fixtures/daemon-with-file-agent.ts', { ...env, LOG_LEVEL: 'info' });
+  }
+}
+const allIn = performance.now();
+await waitFor('every message answered', () => [...sentAt.keys()].every((m) => answers.has(m)), 300_000).catch(() => undefined);
+await sleep(3000); // a window for answers that would come twice
+const lost = [...sentAt.keys()].filter((m) => !answers.has(m)).length;
+const twice = [...answers.values()].filter((n) => n > 1).length;
+sampleRss();
+clearInterval(sampler);
+const dbBytes = ['nanokimi.db', 'nanokimi.db-wal'].map((f) => path.join(tree.dataDir, f)).filter(fs.existsSync)
+  .reduce((s, f) => s + fs.statSync(f).size, 0);
+clients.forEach((c) => c.close());
+daemon.proc.kill('SIGTERM');
+await daemon.exited;
+tree.cleanup();
+
+const pct = (xs: number[], p: number) => { const s = [...xs].sort((a, b) => a - b); return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] ?? NaN; };
+console.log(`load: ${groupCount} groups, ${total} messages in bursts of ${burst}, the daemon killed -9 and restarted ${restarts} times, agents answering after ${AGENT_DELAY} ms`);
+console.log(`  messages in            ${sentAt.size} (sent in ${((allIn - started) / 1000).toFixed(1)} s)`);
+console.log(`  answered               ${answers.size}`);
+console.log(`  lost                   ${lost}`);
+console.log(`  answered twice         ${twice}`);
+console.log(`  message -> answer      p50 ${pct(latency, 50).toFixed(0)} ms   p99 ${pct(latency, 99).toFixed(0)} ms (agent delay and batching included)`);
+console.log(`  daemon peak RSS        ${(peakRss / 1024 / 1024).toFixed(0)} MB (file agents run inside it)`);
+console.log(`  database               ${(dbBytes / 1024 / 1024).toFixed(1)} MB`);
+process.exit(0);

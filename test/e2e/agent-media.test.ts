@@ -7,7 +7,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, expect, it } from 'vitest';
-import { createSqliteAuthState } from '../../src/channels/whatsapp/auth-store.ts';
 import { createWhatsAppChannel } from '../../src/channels/whatsapp/channel.ts';
 import { loadConfig } from '../../src/config.ts';
 import { startDaemon, type Daemon } from '../../src/daemon.ts';
@@ -15,7 +14,7 @@ import { silentLogger } from '../../src/logger.ts';
 import { openDb } from '../../src/store/db.ts';
 import { startKimiWorld, type KimiWorld } from '../fixtures/kimi-world.ts';
 import { createProcessAgent } from '../fixtures/process-agent.ts';
-import { FAST_PACE, fakeSocketFactory } from '../fixtures/whatsapp/fake-socket.ts';
+import { FAST_PACE, fakeSocketFactory, linkDevice } from '../fixtures/whatsapp/fake-socket.ts';
 import { startMediaServer, withMedia, type MediaServer } from '../fixtures/whatsapp/media-server.ts';
 import * as fx from '../fixtures/whatsapp/messages.ts';
 import { makeTree, waitFor, type TestTree } from './spawn-daemon.ts';
@@ -35,10 +34,7 @@ it('a photo in the self-chat reaches the model as an image, and its path in the 
   world.install(tree.dataDir);
   media = await startMediaServer();
   const db = openDb(path.join(tree.dataDir, 'nanokimi.db'));
-  const auth = createSqliteAuthState(db);
-  auth.state.creds.me = { id: fx.BOT_USER_ID, lid: fx.BOT_USER_LID, name: 'Kai' };
-  auth.state.creds.registered = true;
-  auth.saveCreds();
+  linkDevice(db);
   db.close();
 
   const sockets = fakeSocketFactory();

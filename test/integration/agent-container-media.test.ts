@@ -8,14 +8,13 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createDockerAgentRunner } from '../../src/agent/docker-runner.ts';
 import { createDockerRuntime } from '../../src/agent/docker-runtime.ts';
-import { createSqliteAuthState } from '../../src/channels/whatsapp/auth-store.ts';
 import { createWhatsAppChannel } from '../../src/channels/whatsapp/channel.ts';
 import { loadConfig } from '../../src/config.ts';
 import { startDaemon, type Daemon } from '../../src/daemon.ts';
 import { silentLogger } from '../../src/logger.ts';
 import { openDb } from '../../src/store/db.ts';
 import { waitFor } from '../e2e/spawn-daemon.ts';
-import { FAST_PACE, fakeSocketFactory } from '../fixtures/whatsapp/fake-socket.ts';
+import { FAST_PACE, fakeSocketFactory, linkDevice } from '../fixtures/whatsapp/fake-socket.ts';
 import { startMediaServer, withMedia, type MediaServer } from '../fixtures/whatsapp/media-server.ts';
 import * as fx from '../fixtures/whatsapp/messages.ts';
 import { AGENT_IMAGE, dockerReady, installFakeLogin, makeProjectTree, startFakeApiContainer, TEST_USER,
@@ -38,10 +37,7 @@ describe.skipIf(!ready)('a WhatsApp photo in the real agent container', () => {
     fs.rmSync(path.join(tree.dataDir, 'nanokimi.db'));
     installFakeLogin(tree);
     const db = openDb(path.join(tree.dataDir, 'nanokimi.db'));
-    const auth = createSqliteAuthState(db);
-    auth.state.creds.me = { id: fx.BOT_USER_ID, lid: fx.BOT_USER_LID, name: 'Kai' };
-    auth.state.creds.registered = true;
-    auth.saveCreds();
+    linkDevice(db);
     db.close();
     const config = loadConfig({ DATA_DIR: tree.dataDir, GROUPS_DIR: tree.groupsDir, TZ: 'UTC', CONTAINER_IMAGE: AGENT_IMAGE,
       CONTAINER_USER: TEST_USER, CONTAINER_NETWORK: api.network, AGENT_IDLE_SECONDS: '1' }, tree.root);

@@ -3,17 +3,13 @@ import { describe, expect, it } from 'vitest';
 import type { OutboundFile } from '../../domain.ts';
 import { silentLogger } from '../../logger.ts';
 import { openDb } from '../../store/db.ts';
-import { FAST_PACE, fakeSocketFactory } from '../../../test/fixtures/whatsapp/fake-socket.ts';
+import { FAST_PACE, fakeSocketFactory, linkDevice } from '../../../test/fixtures/whatsapp/fake-socket.ts';
 import * as fx from '../../../test/fixtures/whatsapp/messages.ts';
-import { createSqliteAuthState } from './auth-store.ts';
 import { createWhatsAppChannel } from './channel.ts';
 
 async function connected() {
   const db = openDb(':memory:');
-  const auth = createSqliteAuthState(db);
-  auth.state.creds.me = { id: fx.BOT_USER_ID, name: 'Kai' };
-  auth.state.creds.registered = true;
-  auth.saveCreds();
+  linkDevice(db);
   const sockets = fakeSocketFactory();
   const channel = createWhatsAppChannel({ db, socketFactory: sockets.factory, assistantName: 'Kai', sharesOwnerNumber: false,
     log: silentLogger(), bindMainChat: () => undefined, recordChat: () => undefined, pace: FAST_PACE });

@@ -2,9 +2,8 @@
 import { describe, expect, it } from 'vitest';
 import { silentLogger } from '../../logger.ts';
 import { openDb } from '../../store/db.ts';
-import { fakeSocketFactory } from '../../../test/fixtures/whatsapp/fake-socket.ts';
+import { fakeSocketFactory, linkDevice } from '../../../test/fixtures/whatsapp/fake-socket.ts';
 import * as fx from '../../../test/fixtures/whatsapp/messages.ts';
-import { createSqliteAuthState } from './auth-store.ts';
 import { createWhatsAppChannel } from './channel.ts';
 
 /**
@@ -32,10 +31,7 @@ describe('sending politely', () => {
   it('spaces the chunks of a long reply, and replies to two chats, instead of sending them in a burst', async () => {
     const clock = virtualClock();
     const db = openDb(':memory:');
-    const auth = createSqliteAuthState(db);
-    auth.state.creds.me = { id: fx.BOT_USER_ID, name: 'Kai' };
-    auth.state.creds.registered = true;
-    auth.saveCreds();
+    linkDevice(db);
     const sockets = fakeSocketFactory();
     const channel = createWhatsAppChannel({ db, socketFactory: sockets.factory, assistantName: 'Kai', sharesOwnerNumber: false,
       log: silentLogger(), bindMainChat: () => undefined, recordChat: () => undefined,

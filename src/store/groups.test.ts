@@ -32,6 +32,12 @@ describe('group store', () => {
     expect(groups.get('family')!.allowedSenders).toBeUndefined();
   });
 
+  it('keeps the sender list a group is inserted with', () => {
+    const g = group({ allowedSenders: ['15557654321'] });
+    groups.insert(g);
+    expect(groups.get('family')).toEqual(g);
+  });
+
   it('lists the main group first', () => {
     groups.insert(group({ folder: 'alpha', jid: 'a@g.us' }));
     groups.insert(group({ folder: 'main', jid: 'm@s.whatsapp.net', isMain: true }));

@@ -18,8 +18,8 @@ export function createGroupStore(db: Db) {
   const byJid = db.prepare('SELECT * FROM groups WHERE jid = ?');
   const all = db.prepare('SELECT * FROM groups ORDER BY is_main DESC, folder');
   const insert = db.prepare(`INSERT INTO groups
-    (folder, jid, name, requires_trigger, is_main, container_config, created_at)
-    VALUES (@folder, @jid, @name, @requiresTrigger, @isMain, @container, @createdAt)`);
+    (folder, jid, name, requires_trigger, is_main, container_config, allowed_senders, created_at)
+    VALUES (@folder, @jid, @name, @requiresTrigger, @isMain, @container, @senders, @createdAt)`);
   const setJid = db.prepare('UPDATE groups SET jid = ? WHERE folder = ?');
   const setContainer = db.prepare('UPDATE groups SET container_config = ? WHERE folder = ?');
   const setSenders = db.prepare('UPDATE groups SET allowed_senders = ? WHERE folder = ?');
@@ -40,7 +40,7 @@ export function createGroupStore(db: Db) {
     list: () => (all.all() as Row[]).map(toGroup),
     insert(g: Group): void {
       insert.run({ ...g, requiresTrigger: g.requiresTrigger ? 1 : 0, isMain: g.isMain ? 1 : 0,
-        container: JSON.stringify(g.container) });
+        container: JSON.stringify(g.container), senders: g.allowedSenders ? JSON.stringify(g.allowedSenders) : null });
     },
     /** Points a group at another chat (main follows the owner's self-chat once WhatsApp is linked). */
     setJid: (folder: string, jid: string) => { setJid.run(jid, folder); },

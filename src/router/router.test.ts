@@ -1,0 +1,92 @@
+/**
+ * The router's promises, as a table over the real stores (SQLite in memory): messages in, what is
+ * stored (once), and who is woken: the group's live run, the queue, pairing, or nobody.
+ */
+import { describe, expect, it } from 'vitest';
+import type { Group, InboundMessage } from '../domain.ts';
+import { silentLogger } from '../logger.ts';
+import { openDb } from '../store/db.ts';
+import { createStores } from '../store/stores.ts';
+import { createRouter } from './router.ts';
+
+const family: Group = { folder: 'family', jid: 'fam@g.us', name: 'Family', requiresTrigger: true, isMain: false, container: {}, createdAt: 0,
+  allowedSenders: ['15550001', '15550002'] };
+const main: Group = { folder: 'main', jid: '15559999@s.whatsapp.net', name: 'Main', requiresTrigger: false, isMain: true, container: {}, createdAt: 0 };
+
+let n = 0;
+const m = (over: Partial<InboundMessage>): InboundMessage => ({ chatJid: 'fam@g.us', id: `M${++n}`, senderId: '15550001@s.whatsapp.net',
+  senderName: 'Ana', text: 'hello', sentAt: 1, isGroupChat: true, ...over });
+
+type Row = {
+  name: string;
+  /** The family group has a live run that takes new messages. */
+  live?: boolean;
+  messages: () => InboundMessage[];
+  stored: { folder: string | null; text: string; triggers: boolean }[];
+  queued?: string[];
+  piped?: string[];
+  refusedWakes?: number;
+  unknownDirect?: number;
+  commands?: string[];
+};
+
+const rows: Row[] = [
+  { name: 'a mention is stored and queues a run', messages: () => [m({ text: '@Kai hi' })],
+    stored: [{ folder: 'family', text: '@Kai hi', triggers: true }], queued: ['family'] },
+  { name: 'the same message delivered twice is stored and acted on once', messages: () => { const x = m({ text: '@Kai hi' }); return [x, { ...x }]; },
+    stored: [{ folder: 'family', text: '@Kai hi', triggers: true }], queued: ['family'] },
+  { name: 'with a live run, a mention goes to it instead of the queue', live: true, messages: () => [m({ text: '@Kai and now?' })],
+    stored: [{ folder: 'family', text: '@Kai and now?', triggers: true }], queued: [], piped: ['family'] },
+  { name: 'chatter is stored as conversation and wakes nobody', messages: () => [m({ text: 'see you at 8' })],
+    stored: [{ folder: 'family', text: 'see you at 8', triggers: false }], queued: [] },
+  { name: 'a chat nobody registered is stored without a group and wakes nobody', messages: () => [m({ chatJid: 'other@g.us', text: '@Kai hi' })],
+    stored: [{ folder: null, text: '@Kai hi', triggers: false }], queued: [], unknownDirect: 0 },
+  { name: 'a direct chat from someone unknown goes to pairing', messages: () => [m({ chatJid: '15557777@s.whatsapp.net', isGroupChat: false })],
+    stored: [{ folder: null, text: 'hello', triggers: false }], queued: [], unknownDirect: 1 },
+  { name: 'someone not on the group\'s list cannot wake it; main hears of it', messages: () => [m({ senderId: '15558888@s.whatsapp.net', text: '@Kai hi' })],
+    stored: [{ folder: 'family', text: '@Kai hi', triggers: false }], queued: [], refusedWakes: 1 },
+  { name: 'the owner\'s "allow <code>" in main is for NanoKimi, not the agent',
+    messages: () => [m({ chatJid: main.jid, isGroupChat: false, senderId: main.jid, text: 'allow k7q2xz', fromOwner: true })],
+    stored: [{ folder: 'main', text: 'allow k7q2xz', triggers: false }], queued: [], commands: ['allow k7q2xz'] },
+  { name: 'anything else in main wakes it', messages: () => [m({ chatJid: main.jid, isGroupChat: false, senderId: main.jid, text: 'what is on today?' })],
+    stored: [{ folder: 'main', text: 'what is on today?', triggers: true }], queued: ['main'] },
+];
+
+function setUp(live: boolean) {
+  const stores = createStores(openDb(':memory:'));
+  stores.groups.insert(family);
+  stores.groups.insert(main);
+  const calls = { queued: [] as string[], piped: [] as string[], refusedWakes: 0, unknownDirect: 0, commands: [] as string[] };
+  const router = createRouter({
+    groups: stores.groups, messages: stores.messages, log: silentLogger(), assistantName: 'Kai',
+    queue: { notify: (f: string) => { calls.queued.push(f); } } as never,
+    worker: { pipe: async (f: string) => { if (!live) return false; calls.piped.push(f); return true; } },
+    pairing: { unknownDirect: () => { calls.unknownDirect++; }, command: (t: string) => { calls.commands.push(t); return true; } } as never,
+    onRefusedWake: () => { calls.refusedWakes++; },
+  });
+  return { stores, router, calls };
+}
+
+describe('the router', () => {
+  it.each(rows)('$name', async (row) => {
+    const { stores, router, calls } = setUp(row.live ?? false);
+    for (const msg of row.messages()) await router.handle(msg);
+    expect(stores.db.prepare('SELECT group_folder AS folder, text, triggers FROM messages ORDER BY seq').all()
+      .map((r) => ({ ...(r as object), triggers: (r as { triggers: number }).triggers === 1 }))).toEqual(row.stored);
+    if (row.queued) expect(calls.queued).toEqual(row.queued);
+    if (row.piped) expect(calls.piped).toEqual(row.piped);
+    if (row.refusedWakes !== undefined) expect(calls.refusedWakes).toBe(row.refusedWakes);
+    if (row.unknownDirect !== undefined) expect(calls.unknownDirect).toBe(row.unknownDirect);
+    if (row.commands) expect(calls.commands).toEqual(row.commands);
+  });
+
+  it('after a restart, queues every group with an unanswered mention, and only those', async () => {
+    const { stores, router, calls } = setUp(false);
+    await router.handle(m({ text: '@Kai first' }));
+    await router.handle(m({ chatJid: main.jid, isGroupChat: false, senderId: main.jid, text: 'answered already' }));
+    stores.groups.advanceCursor('main', 2);
+    calls.queued.length = 0;
+    router.recover();
+    expect(calls.queued).toEqual(['family']);
+  });
+});

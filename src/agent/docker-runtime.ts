@@ -28,10 +28,17 @@ export type DockerRuntime = {
 
 type DockerError = Error & { statusCode?: number; code?: string; json?: { message?: string } };
 
+/** How often a running container is looked at besides the wait (see run). */
+const WATCH_MS = 2000;
+
 function translate(err: unknown): Error {
   const e = err as DockerError;
   if (e.code === 'ENOENT' || e.code === 'ECONNREFUSED' || e.code === 'EACCES') {
     return new DockerUnavailable(`the Docker engine is not reachable (${e.code} on ${e.message.replace(/^.*?(\/\S+).*$/, '$1')})`);
+  }
+  // The engine went away while we talked to it (stopped, restarted, its socket closed).
+  if (e.code === 'ECONNRESET' || e.code === 'EPIPE' || /socket hang up/i.test(e.message)) {
+    return new DockerUnavailable(`the connection to the Docker engine was lost (${e.code ?? e.message})`);
   }
   if (e.statusCode === 404 && /no such image/i.test(e.json?.message ?? e.message)) return new ImageMissing(e.json?.message ?? e.message);
   return e instanceof Error ? e : new Error(String(err));
@@ -72,11 +79,25 @@ export function createDockerRuntime(docker: Docker = new Docker()): DockerRuntim
         await container.start();
         const stop = () => { void container.stop({ t: opts.graceSeconds }).catch(() => undefined); };
         opts.signal.addEventListener('abort', stop, { once: true });
+        // A wait whose connection the engine drops (stopped, restarted) never settles in dockerode:
+        // the container is looked at every few seconds too, which notices both an engine gone and
+        // an exit the wait missed.
+        let watch: NodeJS.Timeout | undefined;
+        const watched = new Promise<{ StatusCode: number }>((resolve, reject) => {
+          watch = setInterval(() => {
+            container.inspect().then((info) => {
+              if (!info.State.Running && info.State.Status !== 'created') resolve({ StatusCode: info.State.ExitCode });
+            }, reject);
+          }, WATCH_MS);
+          watch.unref();
+        });
         try {
-          const { StatusCode } = await container.wait() as { StatusCode: number };
+          const { StatusCode } = await Promise.race([container.wait() as Promise<{ StatusCode: number }>, watched]);
           const state = (await container.inspect()).State;
           return { exitCode: StatusCode, oomKilled: state.OOMKilled, stopped: opts.signal.aborted };
         } finally {
+          clearInterval(watch);
+          watched.catch(() => undefined);
           opts.signal.removeEventListener('abort', stop);
           (stream as NodeJS.ReadWriteStream & { destroy(): void }).destroy();
         }

@@ -4,6 +4,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
+import net from 'node:net';
 import path from 'node:path';
 import Docker from 'dockerode';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -161,6 +162,38 @@ describe.skipIf(!ready)('a group container on a real Docker engine', () => {
     expect(result).toMatchObject({ ok: false, failure: { kind: 'timeout' } });
     const left = await docker.listContainers({ all: true, filters: { label: [`${LABEL_INSTANCE}=${instanceId(tree.dataDir)}`] } });
     expect(left).toEqual([]);
+  });
+
+  it('the engine gone while a run is live: the run ends as "Docker unavailable", to be retried, and its container is cleaned up later', async () => {
+    // dockerode talks to the engine through a socket we can cut, as a stopped or restarting engine would.
+    const proxyPath = path.join(tree.root, 'docker-proxy.sock');
+    const conns = new Set<net.Socket>();
+    const proxy = net.createServer((client) => {
+      const engine = net.connect('/var/run/docker.sock');
+      conns.add(client); conns.add(engine);
+      client.pipe(engine).pipe(client);
+      const close = () => { client.destroy(); engine.destroy(); };
+      client.on('error', close); engine.on('error', close); client.on('close', close); engine.on('close', close);
+    });
+    await new Promise<void>((r) => proxy.listen(proxyPath, () => r()));
+    const viaProxy = createDockerAgentRunner({
+      runtime: createDockerRuntime(new Docker({ socketPath: proxyPath })), paths: { projectRoot: tree.root, groupsDir: tree.groupsDir, dataDir: tree.dataDir },
+      image: PROBE_IMAGE, user: TEST_USER, limits: { memoryMb: 256, cpus: 1, pids: 64 }, network: 'none',
+      assistantName: 'Kai', timeZone: 'UTC', mountAllowlist: path.join(tree.root, 'no-allowlist.json'), log: silentLogger(), graceSeconds: 1 });
+    const ours = { label: [`${LABEL_INSTANCE}=${instanceId(tree.dataDir)}`] };
+    const run = viaProxy.run({ runId: ++runIds, group: group('beta'), chatJid: 'beta@g.us', signal: new AbortController().signal, sessionId: 's-gone',
+      input: { type: 'messages', text: JSON.stringify({ checks: [], then: 'hang' }), fromSeq: 1, toSeq: 1 }, ipcDir: path.join(tree.dataDir, 'ipc', 'beta') });
+    for (let i = 0; i < 200 && (await docker.listContainers({ filters: ours })).length === 0; i++) await new Promise((r) => setTimeout(r, 50));
+    expect(await docker.listContainers({ filters: ours })).toHaveLength(1);
+    // The engine goes away: every connection cut, nothing listening.
+    proxy.close();
+    for (const c of conns) c.destroy();
+    const result = await run;
+    expect(result).toMatchObject({ ok: false, failure: { kind: 'unavailable', retryable: true } });
+    expect((result as { failure: { message: string } }).failure.message).toMatch(/^the (connection to the Docker engine was lost|Docker engine is not reachable) .*; start Docker and the message will be retried\.$/);
+    // Back again (a restarted daemon): what the lost run left is removed before anything else runs.
+    await removeOrphans(createDockerRuntime(docker), tree.dataDir, silentLogger());
+    expect(await docker.listContainers({ all: true, filters: ours })).toEqual([]);
   });
 
   it('removes orphans a previous daemon left, and only its own', async () => {

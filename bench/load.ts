@@ -25,7 +25,7 @@ for (const folder of folders) registerGroup({ groups: stores.groups, groupsDir: 
 stores.db.close();
 
 // The production unit's young-generation size (systemd/nanokimi.service), so the memory figure is the service's.
-const env = { NODE_OPTIONS: `--max-semi-space-size=1 ${process.env.LOAD_NODE_OPTIONS ?? ''}`, FILE_AGENT_REPLY: 'list', FILE_AGENT_DELAY_MS: AGENT_DELAY, AGENT_IDLE_SECONDS: '2', MAX_CONCURRENT_CONTAINERS: '20', LOG_LEVEL: 'warn' };
+const env = { NODE_OPTIONS: `--max-semi-space-size=1 ${process.env.LOAD_NODE_OPTIONS ?? ''}`, FILE_AGENT_REPLY: 'list', FILE_AGENT_DELAY_MS: AGENT_DELAY, AGENT_IDLE_SECONDS: '2', MAX_CONCURRENT_CONTAINERS: String(groupCount), LOG_LEVEL: 'warn' };
 let daemon: RunningDaemon = await spawnDaemon(tree, 'test/fixtures/daemon-with-file-agent.ts', { ...env, LOG_LEVEL: 'info' });
 let peakRss = 0;
 const sampleRss = () => {

@@ -4,6 +4,8 @@
  * is not there: too large, a chat nobody registered, or the download failed. Nothing here throws:
  * the message is stored either way.
  */
+import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { MediaTooLarge, type FetchAttachment } from '../channels/channel.ts';
 import type { AttachmentInfo, StoredAttachment } from '../domain.ts';
@@ -50,11 +52,18 @@ export function createMediaKeeper(deps: KeeperDeps) {
       }
       const kept = { ...info, sizeBytes: bytes.length, file };
       if (info.kind !== 'voice' || !deps.transcribe) return kept;
+      // The transcriber gets a private copy: the agent can write the group folder, so a path into
+      // it could lead the transcriber (running as the host's user) to another file by then.
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nanokimi-voice-'));
       try {
-        return { ...kept, transcript: await deps.transcribe(path.join(deps.groupsDir, req.folder, file)) };
+        const copy = path.join(dir, path.basename(file));
+        fs.writeFileSync(copy, bytes, { mode: 0o600 });
+        return { ...kept, transcript: await deps.transcribe(copy) };
       } catch (err) {
         deps.log.warn({ group: req.folder, id: req.msgId, err: String(err) }, 'A voice note could not be transcribed; the agent gets the file');
         return kept;
+      } finally {
+        fs.rmSync(dir, { recursive: true, force: true });
       }
     },
   };

@@ -323,7 +323,8 @@ describe('photos, documents and voice notes', () => {
   it('hands a voice note to TRANSCRIBE_COMMAND and the agent reads the transcript as machine-made', async () => {
     media = await startMediaServer();
     const script = path.join(os.tmpdir(), `nk-transcribe-${process.pid}.sh`);
-    fs.writeFileSync(script, '#!/bin/sh\necho "buy milk, $(wc -c < "$2") bytes, lang $1"\n', { mode: 0o755 });
+    const given = `${script}.given`;
+    fs.writeFileSync(script, `#!/bin/sh\necho "$2" > ${given}\necho "buy milk, $(wc -c < "$2") bytes, lang $1"\n`, { mode: 0o755 });
     try {
       const { sock, agent } = await start({ mediaFetch: media.fetchOptions, env: { TRANSCRIBE_COMMAND: `${script} es` } });
       const note = withMedia(fx.voiceNote, 'audioMessage', await media.publish(randomBytes(11_520), 'audio'));
@@ -331,8 +332,11 @@ describe('photos, documents and voice notes', () => {
       await deliverAndSettle(sock, [note, fx.typedKai]);
       expect(agent.runs[0]!.input.text).toContain(`path="/workspace/group/${path_(fx.voiceNote.key.id!, 'ogg')}" bytes="11520" seconds="7">` +
         '<transcript source="machine">buy milk, 11520 bytes, lang es</transcript></attachment>');
+      // It was given a private copy, not a path into the folder the agent writes.
+      expect(fs.readFileSync(given, 'utf8').startsWith(tree.groupsDir)).toBe(false);
     } finally {
       fs.rmSync(script, { force: true });
+      fs.rmSync(`${script}.given`, { force: true });
     }
   });
 

@@ -10,6 +10,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { AttachmentInfo } from '../domain.ts';
 import { groupPath } from '../groups/folder.ts';
+import { formatTime } from '../router/prompt.ts';
 
 /** Extensions by MIME type: the file name is ours (message id + one of these), never the sender's. */
 const extensions: Record<string, string> = {
@@ -36,7 +37,7 @@ export function extensionFor(mimeType: string): string {
 
 /** `media/2026-12-02/<id>.jpg`: the date in the daemon's time zone, the id reduced to safe characters. */
 export function mediaFileName(msgId: string, info: AttachmentInfo, sentAt: number, timeZone: string): string {
-  const day = new Intl.DateTimeFormat('sv-SE', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(new Date(sentAt));
+  const day = formatTime(sentAt, timeZone).slice(0, 10);
   const id = msgId.replace(/[^A-Za-z0-9_-]/g, '').slice(0, 64) || randomBytes(8).toString('hex');
   return `media/${day}/${id}.${extensionFor(info.mimeType)}`;
 }

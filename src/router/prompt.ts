@@ -16,10 +16,17 @@ export type Prompt = { text: string; images: PromptImage[] };
 const escapeXml = (s: string) =>
   s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 
+// One formatter per time zone: each new Intl.DateTimeFormat costs ICU tens of kilobytes outside
+// the JS heap that the garbage collector does not see, and a prompt formats every message's time.
+const timeFormats = new Map<string, Intl.DateTimeFormat>();
+
 export function formatTime(ms: number, timeZone: string): string {
-  return new Intl.DateTimeFormat('sv-SE', {
-    timeZone, year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit',
-  }).format(new Date(ms));
+  let f = timeFormats.get(timeZone);
+  if (!f) {
+    f = new Intl.DateTimeFormat('sv-SE', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit' });
+    timeFormats.set(timeZone, f);
+  }
+  return f.format(new Date(ms));
 }
 
 const kindWords: Record<StoredAttachment['kind'], string> = {

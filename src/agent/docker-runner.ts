@@ -67,6 +67,20 @@ function readAllowlist(file: string, log: Logger): Allowlist {
   }
 }
 
+/** How a container's end reads to the person in the chat, and whether to try again. Pure. */
+export function explainExit(exit: ContainerExit, limits: Limits, logFile: string, output: string): AgentRunResult {
+  if (exit.stopped) return fail('timeout', 'the agent took too long and was stopped.', true);
+  const reported = reportedFailure(output);
+  if (reported) {
+    const where = reported.kind === 'crashed' || reported.kind === 'timeout' ? `; the log is ${logFile}` : '';
+    return fail(reported.kind, `${reported.message.replace(/\.$/, '')}${where}.`, retryableKinds.has(reported.kind));
+  }
+  if (exit.oomKilled) {
+    return fail('crashed', `the agent ran out of memory (limit ${limits.memoryMb} MB) and was stopped; see ${logFile}.`, true);
+  }
+  return fail('crashed', `the agent crashed (exit code ${exit.exitCode}); the log is ${logFile}.`, true);
+}
+
 export function createDockerAgentRunner(deps: DockerRunnerDeps): AgentRunner {
   const instance = instanceId(deps.paths.dataDir);
   const graceSeconds = deps.graceSeconds ?? 10;
@@ -107,19 +121,6 @@ export function createDockerAgentRunner(deps: DockerRunnerDeps): AgentRunner {
       }
     }
     return mounts;
-  }
-
-  function explainExit(exit: ContainerExit, limits: Limits, logFile: string, output: string): AgentRunResult {
-    if (exit.stopped) return fail('timeout', 'the agent took too long and was stopped.', true);
-    const reported = reportedFailure(output);
-    if (reported) {
-      const where = reported.kind === 'crashed' || reported.kind === 'timeout' ? `; the log is ${logFile}` : '';
-      return fail(reported.kind, `${reported.message.replace(/\.$/, '')}${where}.`, retryableKinds.has(reported.kind));
-    }
-    if (exit.oomKilled) {
-      return fail('crashed', `the agent ran out of memory (limit ${limits.memoryMb} MB) and was stopped; see ${logFile}.`, true);
-    }
-    return fail('crashed', `the agent crashed (exit code ${exit.exitCode}); the log is ${logFile}.`, true);
   }
 
   return {

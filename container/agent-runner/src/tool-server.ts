@@ -39,6 +39,12 @@ export async function startToolServer(opts: { ipcDir: string; isMain: boolean; w
   // One MCP session per client initialize: the CLI may reconnect, and a transport serves one session.
   const sessions = new Map<string, StreamableHTTPServerTransport>();
 
+  // A failure inside the SDK must not take the runner down with an unhandled rejection.
+  const failed = (res: http.ServerResponse) => (err: unknown) => {
+    log('mcp-request-failed', { error: String((err as Error).message ?? err) });
+    if (!res.headersSent) res.writeHead(500, { 'content-type': 'text/plain' });
+    res.end();
+  };
   const server = http.createServer((req, res) => {
     if (req.headers.authorization !== `Bearer ${token}`) {
       res.writeHead(401, { 'content-type': 'text/plain' }).end('unauthorized\n');
@@ -46,7 +52,7 @@ export async function startToolServer(opts: { ipcDir: string; isMain: boolean; w
     }
     const id = req.headers['mcp-session-id'];
     const known = typeof id === 'string' ? sessions.get(id) : undefined;
-    if (known) { void known.handleRequest(req, res); return; }
+    if (known) { known.handleRequest(req, res).catch(failed(res)); return; }
     if (req.method !== 'POST' || id !== undefined) {
       res.writeHead(404, { 'content-type': 'text/plain' }).end('no such MCP session\n');
       return;
@@ -56,7 +62,7 @@ export async function startToolServer(opts: { ipcDir: string; isMain: boolean; w
       onsessioninitialized: (sid) => { sessions.set(sid, transport); },
     });
     transport.onclose = () => { if (transport.sessionId) sessions.delete(transport.sessionId); };
-    void mcpServerFor(tools).connect(transport).then(() => transport.handleRequest(req, res));
+    mcpServerFor(tools).connect(transport).then(() => transport.handleRequest(req, res)).catch(failed(res));
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

@@ -90,28 +90,26 @@ ROOT="$(cd "$ROOT" && pwd)"
   "scripts/setup-oauth-isolation.sh --token ~/.kimi-code/credentials/kimi-code.json --force"
 
 # A setting as the daemon sees it: the environment first, then the project's .env (dotenv's rules,
-# simply: the last KEY=value line, quotes or a trailing comment removed), else empty.
+# simply: the last KEY=value line, quotes or a trailing comment removed), else the default $2.
 setting() {
-  local key=$1 line value=""
+  local key=$1 line="" value=""
   if [[ -n ${!key-} ]]; then printf '%s' "${!key}"; return; fi
-  [[ -f $ROOT/.env ]] || return 0
-  line=$(grep -E "^[[:space:]]*(export[[:space:]]+)?$key[[:space:]]*=" "$ROOT/.env" | tail -n 1) || true
-  [[ -n $line ]] || return 0
-  value=${line#*=}
-  value="${value#"${value%%[![:space:]]*}"}"
-  if [[ $value =~ ^\"([^\"]*)\" || $value =~ ^\'([^\']*)\' ]]; then value=${BASH_REMATCH[1]}
-  else value=${value%%#*}; value="${value%"${value##*[![:space:]]}"}"; fi
-  printf '%s' "$value"
+  [[ -f $ROOT/.env ]] && line=$(grep -E "^[[:space:]]*(export[[:space:]]+)?$key[[:space:]]*=" "$ROOT/.env" | tail -n 1) || true
+  if [[ -n $line ]]; then
+    value=${line#*=}
+    value="${value#"${value%%[![:space:]]*}"}"
+    if [[ $value =~ ^\"([^\"]*)\" || $value =~ ^\'([^\']*)\' ]]; then value=${BASH_REMATCH[1]}
+    else value=${value%%#*}; value="${value%"${value##*[![:space:]]}"}"; fi
+  fi
+  printf '%s' "${value:-$2}"
 }
 # Relative paths are relative to the project root, as in src/config.ts.
-project_path() { if [[ $1 == /* ]]; then printf '%s' "$1"; else printf '%s' "$ROOT/$1"; fi; }
-DATA=$(project_path "$(setting DATA_DIR)"); [[ $DATA != "$ROOT/" ]] || DATA=$ROOT/data
-GROUPS_ROOT=$(project_path "$(setting GROUPS_DIR)"); [[ $GROUPS_ROOT != "$ROOT/" ]] || GROUPS_ROOT=$ROOT/groups
-DATA=${DATA%/} GROUPS_ROOT=${GROUPS_ROOT%/}
+project_path() { local p=${1%/}; if [[ $p == /* ]]; then printf '%s' "$p"; else printf '%s' "$ROOT/$p"; fi; }
+DATA=$(project_path "$(setting DATA_DIR data)")
+GROUPS_ROOT=$(project_path "$(setting GROUPS_DIR groups)")
 if [[ -z $CONTAINER_UID ]]; then
-  container_user=$(setting CONTAINER_USER)
-  if [[ -z $container_user ]]; then CONTAINER_UID=1000
-  elif [[ $container_user =~ ^([0-9]+):[0-9]+$ ]]; then CONTAINER_UID=${BASH_REMATCH[1]}
+  container_user=$(setting CONTAINER_USER 1000:1000)
+  if [[ $container_user =~ ^([0-9]+):[0-9]+$ ]]; then CONTAINER_UID=${BASH_REMATCH[1]}
   else die "CONTAINER_USER='$container_user' is not uid:gid (e.g. 1000:1000)" "fix it in $ROOT/.env or the environment"; fi
 fi
 is_uint "$CONTAINER_UID" || die "--container-uid takes a number, got '$CONTAINER_UID'"

@@ -83,12 +83,9 @@ export async function startDaemon(deps: DaemonDeps): Promise<Daemon> {
     groupExists: (f) => groups.get(f) !== undefined, log });
   const channels: Channel[] = [local, ...(deps.channels ?? []).map((make) => make(stores))];
   const sender = startOutboxSender({ outbox, channels, log,
-    onDeadLetter: (row, error) => {
-      const main = groups.list().find((g) => g.isMain);
-      if (main && outbox.add({ sourceKey: `dead-letter/${row.id}`, groupFolder: main.folder, chatJid: main.jid, runId: null,
-        text: `A reply to ${row.chatJid} (group "${row.groupFolder}") could not be delivered: ${error.slice(0, 300)}. ` +
-          'It is kept (nanokimi doctor lists it) and the replies after it went on.' })) sender.wake(main.jid);
-    } });
+    // Called at send time, long after tellMain below exists.
+    onDeadLetter: (row, error) => tellMain(`A reply to ${row.chatJid} (group "${row.groupFolder}") could not be delivered: ` +
+      `${error.slice(0, 300)}. It is kept (nanokimi doctor lists it) and the replies after it went on.`, `dead-letter/${row.id}`) });
 
   /** A message from NanoKimi itself (not the agent) to a chat, through the outbox like any reply. */
   const notify = (folder: string, chatJid: string, text: string, key: string) => {

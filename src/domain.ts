@@ -2,6 +2,11 @@
 
 export type AttachmentKind = 'image' | 'sticker' | 'video' | 'audio' | 'voice' | 'document';
 
+/** How each kind reads in words, to the agent. */
+export const attachmentKindWords: Readonly<Record<AttachmentKind, string>> = {
+  image: 'image', sticker: 'sticker', video: 'video', audio: 'audio', voice: 'voice note', document: 'document',
+};
+
 /** A file that came with a message, as the channel describes it before anything is downloaded. */
 export type AttachmentInfo = {
   kind: AttachmentKind;

@@ -6,6 +6,7 @@
  */
 import type Docker from 'dockerode';
 import { KIMI_HOME, type Mount } from './mounts.ts';
+import { GROUP_MOUNT } from '../ipc/protocol.ts';
 
 export type Limits = { memoryMb: number; cpus: number; pids: number };
 
@@ -56,7 +57,7 @@ export function containerSpec(i: ContainerSpecInput): Docker.ContainerCreateOpti
     Image: i.image,
     User: i.user,
     Env: env,
-    WorkingDir: '/workspace/group',
+    WorkingDir: GROUP_MOUNT,
     Labels: { [LABEL_INSTANCE]: i.labels.instance, [LABEL_GROUP]: i.labels.group, [LABEL_RUN]: String(i.labels.run) },
     HostConfig: {
       Mounts: i.mounts.map((m) => m.kind === 'tmpfs'

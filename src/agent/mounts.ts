@@ -17,6 +17,7 @@
  * container, so no path component above the file names the host handles is the agent's to change.
  */
 import path from 'node:path';
+import { GROUP_MOUNT } from '../ipc/protocol.ts';
 
 export type Mount =
   | { kind: 'bind'; source: string; target: string; readonly: boolean }
@@ -78,7 +79,7 @@ export function planMounts(input: {
 }): Mount[] {
   const h = hostPaths(input.paths, input.folder);
   const mounts: Mount[] = [
-    { kind: 'bind', source: h.group, target: '/workspace/group', readonly: false },
+    { kind: 'bind', source: h.group, target: GROUP_MOUNT, readonly: false },
     { kind: 'bind', source: h.global, target: '/workspace/global', readonly: !input.isMain },
     { kind: 'bind', source: h.ipc, target: '/workspace/ipc', readonly: false },
     { kind: 'bind', source: h.configToml, target: `${KIMI_HOME}/config.toml`, readonly: true },

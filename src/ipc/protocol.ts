@@ -93,10 +93,9 @@ const registerGroupFile = z.strictObject({
 export const taskFileSchema = z.discriminatedUnion('type',
   [scheduleTaskFile, pauseTaskFile, resumeTaskFile, cancelTaskFile, registerGroupFile]);
 
-/**
- * Host -> agent: what to act on, the first prompt of a run and every follow-up alike. `toSeq` is
- * the newest message seq inside, which the answering reply returns as `answersThrough`.
- */
+/** Where a group's folder is in its container: the paths the agent and the model see start here. */
+export const GROUP_MOUNT = '/workspace/group';
+
 /** Photos handed to the model per prompt (the newest), and the largest one handed over. */
 export const MAX_PROMPT_IMAGES = 4;
 export const MAX_PROMPT_IMAGE_BYTES = 5 * 1024 * 1024;
@@ -110,6 +109,10 @@ export const promptImageSchema = z.strictObject({
   mimeType: z.string().regex(/^image\/[a-z0-9.+-]{1,40}$/),
 });
 
+/**
+ * Host -> agent: what to act on, the first prompt of a run and every follow-up alike. `toSeq` is
+ * the newest message seq inside, which the answering reply returns as `answersThrough`.
+ */
 export const inputFileSchema = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('messages'), text: z.string(), fromSeq: z.number().int(), toSeq: z.number().int(),
     images: z.array(promptImageSchema).max(MAX_PROMPT_IMAGES).optional() }),

@@ -3,7 +3,7 @@
  * agent reads them (/workspace/group/media/...). The group folder is writable by the agent, so it
  * may have put a link at `media/` or at the day's folder to make the host write elsewhere: every
  * step is checked, anything in the way that is not a real directory is moved aside, and the file is
- * created (never overwritten) through a handle on the directory whose real location was verified.
+ * written (a temp file, then a rename) through a handle on the directory whose real place was verified.
  */
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';

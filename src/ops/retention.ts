@@ -66,7 +66,6 @@ async function removeOlder(dir: string, cutoff: number, wanted: (name: string) =
   return removed;
 }
 
-/** Prunes now and every 6 hours; `stop()` resolves once a pass under way has finished. */
 /** Files that came with messages: media/<day>/*, each day's folder removed once empty. */
 async function removeOldMedia(media: string, cutoff: number): Promise<number> {
   if (!fs.lstatSync(media, { throwIfNoEntry: false })?.isDirectory()) return 0;
@@ -80,6 +79,7 @@ async function removeOldMedia(media: string, cutoff: number): Promise<number> {
   return removed;
 }
 
+/** Prunes now and every 6 hours; `stop()` resolves once a pass under way has finished. */
 export function startRetention(deps: RetentionDeps): { stop(): Promise<void> } {
   if (deps.days === 0) return { stop: async () => {} };
   let current = Promise.resolve();

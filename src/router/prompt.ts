@@ -4,11 +4,8 @@
  * the messages are named by their path in the agent's container; the newest photos also go to the
  * model as images.
  */
-import type { StoredAttachment, StoredMessage } from '../domain.ts';
-import { MAX_PROMPT_IMAGE_BYTES as MAX_IMAGE_BYTES, MAX_PROMPT_IMAGES as MAX_IMAGES } from '../ipc/protocol.ts';
-
-/** Where the group's folder is in the agent's container. */
-export const GROUP_MOUNT = '/workspace/group';
+import { attachmentKindWords, type StoredAttachment, type StoredMessage } from '../domain.ts';
+import { GROUP_MOUNT, MAX_PROMPT_IMAGE_BYTES as MAX_IMAGE_BYTES, MAX_PROMPT_IMAGES as MAX_IMAGES } from '../ipc/protocol.ts';
 
 export type PromptImage = { file: string; mimeType: string };
 export type Prompt = { text: string; images: PromptImage[] };
@@ -29,14 +26,10 @@ export function formatTime(ms: number, timeZone: string): string {
   return f.format(new Date(ms));
 }
 
-const kindWords: Record<StoredAttachment['kind'], string> = {
-  image: 'image', sticker: 'sticker', video: 'video', audio: 'audio', voice: 'voice note', document: 'document',
-};
-
 /** `shown`: whether the model also gets it as an image, or why not; absent for files that are not photos. */
 function formatAttachment(a: StoredAttachment, shown?: string): string {
   const attrs: [string, string | number | undefined][] = [
-    ['kind', kindWords[a.kind]], ['type', a.mimeType], ['name', a.fileName],
+    ['kind', attachmentKindWords[a.kind]], ['type', a.mimeType], ['name', a.fileName],
     ['path', 'file' in a ? `${GROUP_MOUNT}/${a.file}` : undefined], ['bytes', a.sizeBytes], ['seconds', a.seconds],
     ['missing', 'missing' in a ? a.missing : undefined], ['shown', shown],
   ];

@@ -6,7 +6,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { GROUPS_SNAPSHOT, TASKS_SNAPSHOT, groupsSnapshotSchema, tasksSnapshotSchema, toolDefinitions,
+import { GROUP_MOUNT, GROUPS_SNAPSHOT, TASKS_SNAPSHOT, groupsSnapshotSchema, tasksSnapshotSchema, toolDefinitions,
   type ToolName } from '../../../src/ipc/protocol.ts';
 import { writeJsonAtomic } from '../../../src/ipc/atomic-write.ts';
 import { request, writeMessage } from './ipc-io.ts';
@@ -23,10 +23,11 @@ function readSnapshot<T>(file: string, schema: { parse(v: unknown): T }): T | nu
   try { return schema.parse(JSON.parse(fs.readFileSync(file, 'utf8'))); } catch { return null; }
 }
 
-/** Where the group folder is mounted in the container; in tests the runner's workDir stands in for it. */
-const GROUP_MOUNT = '/workspace/group';
 
-/** A path the model gave, as the host wants it: relative to the group folder, or null if it is outside. */
+/**
+ * A path the model gave, as the host wants it: relative to the group folder, or null if it is
+ * outside. In the container the folder is GROUP_MOUNT; in tests the runner's workDir stands in.
+ */
 export function groupRelative(workDir: string, file: string): string | null {
   const base = [GROUP_MOUNT, workDir].find((b) => file === b || file.startsWith(`${b}/`));
   const rel = path.posix.normalize(base ? file.slice(base.length + 1) : file);

@@ -206,14 +206,14 @@ export function createWhatsAppChannel(deps: WhatsAppDeps): WhatsAppChannel {
     async send(chatJid, text, key, { file, quote } = {}) {
       const s = sock;
       if (!s || status !== 'connected') throw new ChannelUnavailable(`WhatsApp is ${status}`);
-      const caption = text ? withPrefix(toWhatsApp(text), deps.assistantName, deps.sharesOwnerNumber) : '';
+      const formatted = text ? withPrefix(toWhatsApp(text), deps.assistantName, deps.sharesOwnerNumber) : '';
       const parts: { content: AnyMessageContent; record: string }[] = [];
       if (file) {
-        const { content, captionApart } = fileContent(file, caption);
-        parts.push({ content, record: caption });
+        const { content, captionApart } = fileContent(file, formatted);
+        parts.push({ content, record: formatted });
         if (captionApart) parts.push({ content: { text: captionApart }, record: captionApart });
       } else {
-        const chunks = closeOpenFences(splitReply(withPrefix(toWhatsApp(text), deps.assistantName, deps.sharesOwnerNumber)));
+        const chunks = closeOpenFences(splitReply(formatted));
         parts.push(...chunks.map((chunk) => ({ content: { text: chunk }, record: chunk })));
       }
       for (const [i, { content, record: chunk }] of parts.entries()) {

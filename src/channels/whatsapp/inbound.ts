@@ -1,7 +1,7 @@
 /** @module Turns one Baileys `messages.upsert` message into an InboundMessage, or says why it is skipped. Pure. */
 import { getContentType, isJidGroup, isJidStatusBroadcast, jidDecode, jidNormalizedUser, normalizeMessageContent } from '@whiskeysockets/baileys';
 import type { proto, WAMessage } from '@whiskeysockets/baileys';
-import type { AttachmentInfo, InboundMessage, InboundQuoted } from '../../domain.ts';
+import { attachmentKindWords, type AttachmentInfo, type InboundMessage, type InboundQuoted } from '../../domain.ts';
 
 /** The bot's own identities, e.g. '15550001111@s.whatsapp.net' and '201234567890123@lid'. */
 export type BotIdentity = { phoneJid: string; lid?: string };
@@ -117,9 +117,6 @@ export function attachmentOf(content: proto.IMessage): AttachmentInfo | undefine
 }
 
 const QUOTE_CHARS = 500;
-const kindWords: Record<AttachmentInfo['kind'], string> = {
-  image: 'image', sticker: 'sticker', video: 'video', audio: 'audio', voice: 'voice note', document: 'document',
-};
 
 /**
  * What a reply quoted, as the agent should read it: the text, or what kind of file it was.
@@ -132,7 +129,7 @@ function quotedOf(info: proto.IContextInfo | undefined, assistantName: string | 
   const type = getContentType(q);
   const file = attachmentOf(q);
   const text = (type ? textOf(q, type) : undefined)?.trim() ?? '';
-  const described = file ? `[${kindWords[file.kind]}${file.fileName ? `: ${file.fileName}` : ''}]${text ? ` ${text}` : ''}` : text;
+  const described = file ? `[${attachmentKindWords[file.kind]}${file.fileName ? `: ${file.fileName}` : ''}]${text ? ` ${text}` : ''}` : text;
   if (!described) return undefined;
   const senderName = assistantName ?? jidDecode(info?.participant ?? undefined)?.user ?? 'someone';
   return { ...(info?.stanzaId ? { id: info.stanzaId } : {}), senderName,

@@ -15,6 +15,8 @@ export type AcpOptions = {
   kimiEntry: string;
   cwd: string;
   env: Record<string, string>;
+  /** Flags for the Node that runs the CLI (see cpu-quota.ts). */
+  nodeFlags?: string[];
 };
 
 export type TurnSink = { onText(text: string): void };
@@ -39,7 +41,7 @@ export function lastWords(stderr: string): string {
 }
 
 export function startKimiAcp(opts: AcpOptions): KimiAcp {
-  const child = spawn(process.execPath, [opts.kimiEntry, 'acp'], { cwd: opts.cwd, env: opts.env, stdio: ['pipe', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [...opts.nodeFlags ?? [], opts.kimiEntry, 'acp'], { cwd: opts.cwd, env: opts.env, stdio: ['pipe', 'pipe', 'pipe'] });
   let stderrTail = '';
   child.stderr.on('data', (d: Buffer) => {
     process.stderr.write(d);

@@ -9,6 +9,7 @@
 import path from 'node:path';
 import { startKimiAcp } from './acp-client.ts';
 import { buildContext, composePrompt } from './context.ts';
+import { cliNodeFlags, cpuQuota } from './cpu-quota.ts';
 import { classifyRpcError, exitWithFailure } from './failures.ts';
 import { imageBlocks } from './images.ts';
 import { removeInternal } from './internal.ts';
@@ -28,7 +29,7 @@ log('runner-boot');
 const s = readSettings(process.env);
 // The CLI's start-up is the longest step of a cold run: begin it before anything else.
 const acp = startKimiAcp({
-  kimiEntry: s.kimiEntry, cwd: s.workDir,
+  kimiEntry: s.kimiEntry, cwd: s.workDir, nodeFlags: cliNodeFlags(cpuQuota()),
   env: { ...process.env as Record<string, string>, KIMI_CODE_HOME: s.kimiHome, KIMI_DISABLE_TELEMETRY: '1', KIMI_CODE_NO_AUTO_UPDATE: '1' },
 });
 const chosen = await resolveModel(path.join(s.kimiHome, 'config.toml'), s.model ?? null);

@@ -3,7 +3,8 @@
  * through the same IPC files a container writes), 50 groups, 10,000 messages in bursts through the
  * local channel, and the daemon killed (-9) and restarted in the middle. Prints messages in, answers
  * out, lost, answered twice, the latency from a message to the answer that covers it, the daemon's
- * peak memory and the database size. Passes or fails nothing.
+ * peak memory and the database size, and the host's own share: a message to the daemon's "stored", an
+ * agent's answer file to the chat, and the daemon's CPU time per message. Passes or fails nothing.
  * Run: `node bench/load.ts [messages] [groups] [restarts]` (default 10000 50 2); LOAD_NODE_OPTIONS adds Node
  * options to the daemon (e.g. --heapsnapshot-signal=SIGUSR2 to look at its heap).
  */
@@ -25,26 +26,39 @@ for (const folder of folders) registerGroup({ groups: stores.groups, groupsDir: 
 stores.db.close();
 
 // The production unit's young-generation size (systemd/nanokimi.service), so the memory figure is the service's.
-const env = { NODE_OPTIONS: `--max-semi-space-size=1 ${process.env.LOAD_NODE_OPTIONS ?? ''}`, FILE_AGENT_REPLY: 'list', FILE_AGENT_DELAY_MS: AGENT_DELAY, AGENT_IDLE_SECONDS: '2', MAX_CONCURRENT_CONTAINERS: String(groupCount), LOG_LEVEL: 'warn' };
+const env = { NODE_OPTIONS: `--max-semi-space-size=1 ${process.env.LOAD_NODE_OPTIONS ?? ''}`, FILE_AGENT_REPLY: 'timed', FILE_AGENT_DELAY_MS: AGENT_DELAY, AGENT_IDLE_SECONDS: '2', MAX_CONCURRENT_CONTAINERS: String(groupCount), LOG_LEVEL: 'warn' };
 let daemon: RunningDaemon = await spawnDaemon(tree, 'test/fixtures/daemon-with-file-agent.ts', { ...env, LOG_LEVEL: 'info' });
 let peakRss = 0;
-const sampleRss = () => {
+/** CPU seconds each daemon process had used when last looked at (a killed one keeps its last figure). */
+const cpuByPid = new Map<number, number>();
+const TICKS_PER_SECOND = 100; // USER_HZ, 100 on Linux
+const sampleDaemon = () => {
   try {
-    const kb = Number(/VmRSS:\s+(\d+)/.exec(fs.readFileSync(`/proc/${daemon.proc.pid}/status`, 'utf8'))?.[1] ?? 0);
+    const pid = daemon.proc.pid!;
+    const kb = Number(/VmRSS:\s+(\d+)/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0);
     peakRss = Math.max(peakRss, kb * 1024);
+    // Fields 14 and 15 of /proc/PID/stat (utime, stime), counted after the command name's closing parenthesis.
+    const raw = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const stat = raw.slice(raw.lastIndexOf(')') + 2).split(' ');
+    cpuByPid.set(pid, (Number(stat[11]) + Number(stat[12])) / TICKS_PER_SECOND);
   } catch { /* between a kill and the restart */ }
 };
-const sampler = setInterval(sampleRss, 100);
+const sampler = setInterval(sampleDaemon, 100);
 
 const sentAt = new Map<string, number>();
 const answers = new Map<string, number>();
 const latency: number[] = [];
+const sentById = new Map<string, number>();
+const toStored: number[] = [];
+const answerToChat: number[] = [];
 const clients: ChatClient[] = folders.map((folder) => connectChat({ socketPath: tree.socketPath, group: folder, reconnect: true,
+  onStored: (id) => { const at = sentById.get(id); if (at !== undefined) { toStored.push(performance.now() - at); sentById.delete(id); } },
   onReply: (text) => {
     const now = performance.now();
-    const answered = /^answered: (.*)$/s.exec(text)?.[1];
-    if (!answered) return;
-    for (const m of JSON.parse(answered) as string[]) {
+    const parsed = /^answered at (\d+): (.*)$/s.exec(text);
+    if (!parsed) return;
+    answerToChat.push(Date.now() - Number(parsed[1]));
+    for (const m of JSON.parse(parsed[2]!) as string[]) {
       const n = (answers.get(m) ?? 0) + 1;
       answers.set(m, n);
       if (n === 1 && sentAt.has(m)) latency.push(now - sentAt.get(m)!);
@@ -59,7 +73,7 @@ for (let i = 1; i <= total; i++) {
   const g = Math.floor(Math.random() * groupCount);
   const text = `${folders[g]}-m${i}`;
   sentAt.set(text, performance.now());
-  clients[g]!.send(text);
+  sentById.set(clients[g]!.send(text), performance.now());
   if (i % burst === 0) await sleep(50 + Math.random() * 150);
   if (restartAt.has(i)) {
     daemon.proc.kill('SIGKILL');
@@ -72,7 +86,7 @@ await waitFor('every message answered', () => [...sentAt.keys()].every((m) => an
 await sleep(3000); // a window for answers that would come twice
 const lost = [...sentAt.keys()].filter((m) => !answers.has(m)).length;
 const twice = [...answers.values()].filter((n) => n > 1).length;
-sampleRss();
+sampleDaemon();
 clearInterval(sampler);
 const dbBytes = ['nanokimi.db', 'nanokimi.db-wal'].map((f) => path.join(tree.dataDir, f)).filter(fs.existsSync)
   .reduce((s, f) => s + fs.statSync(f).size, 0);
@@ -88,6 +102,11 @@ console.log(`  answered               ${answers.size}`);
 console.log(`  lost                   ${lost}`);
 console.log(`  answered twice         ${twice}`);
 console.log(`  message -> answer      p50 ${pct(latency, 50).toFixed(0)} ms   p99 ${pct(latency, 99).toFixed(0)} ms (agent delay and batching included)`);
+console.log('  the host\'s own share:');
+console.log(`    message -> stored    p50 ${pct(toStored, 50).toFixed(1)} ms   p99 ${pct(toStored, 99).toFixed(1)} ms (received, in the database, acknowledged; ${toStored.length} messages)`);
+console.log(`    answer -> chat       p50 ${pct(answerToChat, 50).toFixed(1)} ms   p99 ${pct(answerToChat, 99).toFixed(1)} ms (answer file written, seen, queued, sent; ${answerToChat.length} answers)`);
+const cpuSeconds = [...cpuByPid.values()].reduce((a, b) => a + b, 0);
+console.log(`    daemon CPU           ${cpuSeconds.toFixed(1)} s in all, ${((cpuSeconds * 1000) / sentAt.size).toFixed(2)} ms per message (the file agents' share included)`);
 console.log(`  daemon peak RSS        ${(peakRss / 1024 / 1024).toFixed(0)} MB (file agents run inside it)`);
 console.log(`  database               ${(dbBytes / 1024 / 1024).toFixed(1)} MB`);
 process.exit(0);

@@ -11,6 +11,8 @@ export type ChatClientOptions = {
   group: string;
   name?: string;
   onReply: (text: string) => void;
+  /** The daemon has the message with this id (send's return value) in its database. */
+  onStored?: (id: string) => void;
   /** The daemon refused something; `fatal` means the client gave up (e.g. an unknown group). */
   onError?: (message: string, fatal: boolean) => void;
   onConnected?: (assistant: string) => void;
@@ -51,7 +53,7 @@ export function connectChat(opts: ChatClientOptions): ChatClient {
         for (const m of pending) write({ type: 'message', id: m.id, text: m.text });
       } else if (f.type === 'stored') {
         const i = pending.findIndex((m) => m.id === f.id);
-        if (i >= 0) pending.splice(i, 1);
+        if (i >= 0) { pending.splice(i, 1); opts.onStored?.(f.id); }
       } else if (f.type === 'reply') {
         // Acknowledge every copy, show it once: a reply can arrive again if our ack was lost.
         write({ type: 'ack', key: f.key });

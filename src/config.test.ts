@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, envSchema, loadConfig } from './config.ts';
+import { dataPaths } from './data-paths.ts';
 
 const ROOT = '/srv/nanokimi';
 const repoRoot = path.resolve(import.meta.dirname, '..');
@@ -86,6 +87,13 @@ describe('loadConfig', () => {
     expect(config.logLevel).toBe('info');
     expect(config.dataDir).toBe('/srv/nanokimi/data');
   });
+
+  it.each([{}, { DATA_DIR: '' }, { DATA_DIR: 'state/run' }, { DATA_DIR: '/var/lib/nanokimi' }])(
+    'puts the data paths where dataPaths, which `nanokimi chat` reads DATA_DIR with, does (%o)', (env) => {
+      const config = loadConfig(env, ROOT);
+      expect(dataPaths(env.DATA_DIR, ROOT)).toEqual({ dataDir: config.dataDir, dbPath: config.dbPath, ipcDir: config.ipcDir,
+        socketPath: config.socketPath });
+    });
 
   it('ignores keys that are not part of the schema', () => {
     expect(() => loadConfig({ PATH: '/usr/bin', HOME: '/root', SOMETHING_ELSE: '!!' }, ROOT)).not.toThrow();

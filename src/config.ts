@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
 import type { ContainerNetwork } from './agent/container-spec.ts';
+import { dataPaths, DEFAULT_DATA_DIR } from './data-paths.ts';
 import { quoteModes, type QuoteMode } from './router/reply-quote.ts';
 
 /** Log levels pino understands; `silent` turns logging off (tests). */
@@ -80,7 +81,7 @@ export const envSchema = z.object({
     .describe('A copy of the log for `tail -f`, rolled over at 10 MB (5 kept); relative to the project root; none to turn it off.'),
   HEALTH_PORT: int(0, 65_535).default(0)
     .describe('Port of the health endpoint on 127.0.0.1 (/health, /ready) for a monitor; 0 turns it off.'),
-  DATA_DIR: z.string().min(1).default('data')
+  DATA_DIR: z.string().min(1).default(DEFAULT_DATA_DIR)
     .describe('Runtime state: database, IPC, sessions, tokens. Relative paths are resolved from the project root.'),
   GROUPS_DIR: z.string().min(1).default('groups')
     .describe('One folder per group (its KIMI.md and files). Relative paths are resolved from the project root.'),
@@ -147,7 +148,6 @@ export function loadConfig(env: Record<string, string | undefined>, projectRoot:
     throw new ConfigError(lines.join('\n'));
   }
   const e = parsed.data;
-  const dataDir = path.resolve(projectRoot, e.DATA_DIR);
   return Object.freeze({
     assistantName: e.ASSISTANT_NAME,
     assistantHasOwnNumber: e.ASSISTANT_HAS_OWN_NUMBER,
@@ -172,10 +172,7 @@ export function loadConfig(env: Record<string, string | undefined>, projectRoot:
     logFile: e.LOG_FILE === 'none' ? null : path.resolve(projectRoot, e.LOG_FILE),
     healthPort: e.HEALTH_PORT,
     projectRoot,
-    dataDir,
     groupsDir: path.resolve(projectRoot, e.GROUPS_DIR),
-    dbPath: path.join(dataDir, 'nanokimi.db'),
-    ipcDir: path.join(dataDir, 'ipc'),
-    socketPath: path.join(dataDir, 'nanokimi.sock'),
+    ...dataPaths(e.DATA_DIR, projectRoot),
   });
 }

@@ -17,7 +17,8 @@ import { loginFile } from '../kimi/token-custody.ts';
 import { formatDoctor, runDoctor } from '../ops/doctor.ts';
 import { openDb } from '../store/db.ts';
 import { createStores } from '../store/stores.ts';
-import { cliConfig, projectRoot } from './config.ts';
+import { cliConfig } from './config.ts';
+import { envFile, projectRoot } from './env.ts';
 
 export async function linkWhatsApp(args: string[]): Promise<void> {
   const { values } = parseArgs({ args, options: { 'pairing-code': { type: 'string' }, relink: { type: 'boolean' } } });
@@ -56,8 +57,7 @@ export async function doctor(): Promise<void> {
     throw new NanoKimiError('doctor', `the database ${cfg.dbPath} cannot be opened: ${(err as Error).message}`,
       'check the file and its permissions; restore a backup made with `nanokimi backup` if it is damaged');
   }
-  const envPath = path.join(projectRoot, '.env');
-  const envText = fs.existsSync(envPath) ? fs.readFileSync(envPath, 'utf8') : undefined;
+  const envText = fs.existsSync(envFile) ? fs.readFileSync(envFile, 'utf8') : undefined;
   const unitPath = path.join(process.env.XDG_CONFIG_HOME ?? path.join(os.homedir(), '.config'), 'systemd', 'user', 'nanokimi.service');
   try {
     const checks = await runDoctor({
@@ -69,7 +69,7 @@ export async function doctor(): Promise<void> {
           { signal: AbortSignal.timeout(60_000), graceSeconds: 1, onOutput: (t) => { output += t; } }).catch(() => undefined);
         return exit?.exitCode === 0 ? output.trim() : null;
       },
-      envFile: { file: envPath, exists: envText !== undefined, assistantName: envText === undefined ? undefined : dotenv.parse(envText).ASSISTANT_NAME },
+      envFile: { file: envFile, exists: envText !== undefined, assistantName: envText === undefined ? undefined : dotenv.parse(envText).ASSISTANT_NAME },
       unitFile: fs.existsSync(unitPath) ? fs.readFileSync(unitPath, 'utf8') : null,
       diskFreeBytes: (dir) => fs.promises.statfs(dir).then((s) => s.bavail * s.bsize),
       tokenFile: loginFile(cfg.dataDir),

@@ -2,17 +2,21 @@
 import readline from 'node:readline';
 import { parseArgs } from 'node:util';
 import { connectChat } from '../channels/local/client.ts';
-import { cliConfig } from './config.ts';
+import { dataPaths } from '../data-paths.ts';
+import { projectRoot, readEnv } from './env.ts';
 
 export async function chat(args: string[]): Promise<void> {
   const { values } = parseArgs({ args, options: { group: { type: 'string', default: 'main' }, name: { type: 'string' },
     wait: { type: 'string', default: '120' } } });
   let repliesAfterLastSend = 0;
-  const cfg = cliConfig();
+  // Only the socket: the daemon checked the rest of the configuration when it started, and the schema
+  // (zod, about 100 modules) would add some 60 ms before this is ready. The assistant's name comes in the
+  // welcome, before any reply.
+  const { socketPath } = dataPaths(readEnv().DATA_DIR, projectRoot);
   const rl = readline.createInterface({ input: process.stdin, output: process.stdout, terminal: process.stdin.isTTY });
-  let assistant = cfg.assistantName;
+  let assistant = '';
   const client = connectChat({
-    socketPath: cfg.socketPath, group: values.group!, name: values.name ?? process.env.USER ?? 'you', reconnect: true,
+    socketPath, group: values.group!, name: values.name ?? process.env.USER ?? 'you', reconnect: true,
     onConnected: (name) => { assistant = name; console.error(`Connected to group "${values.group}". Type a message; Ctrl-D to leave.`); },
     onDisconnected: () => console.error('(daemon went away; reconnecting…)'),
     onReply: (text) => { repliesAfterLastSend++; console.log(`${assistant}: ${text}`); },

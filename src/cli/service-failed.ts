@@ -1,7 +1,8 @@
 /** @module `nanokimi service-failed`: what nanokimi-failed.service runs when systemd gave up on the daemon. */
-import path from 'node:path';
 import { failureFromEnv, journalLine, recordServiceFailure } from '../ops/service-failure.ts';
-import { cliConfig, projectRoot } from './config.ts';
+import { dataPaths } from '../data-paths.ts';
+import { cliConfig } from './config.ts';
+import { projectRoot } from './env.ts';
 
 export function serviceFailed(): void {
   let dataDir: string;
@@ -12,7 +13,7 @@ export function serviceFailed(): void {
     name = cfg.assistantName;
   } catch {
     // A broken .env may be why the service failed: the line and the note still matter most.
-    dataDir = path.resolve(projectRoot, process.env.DATA_DIR || 'data');
+    dataDir = dataPaths(process.env.DATA_DIR, projectRoot).dataDir;
     name = process.env.ASSISTANT_NAME || 'the assistant';
   }
   const failure = failureFromEnv(process.env, Date.now());

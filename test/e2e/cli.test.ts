@@ -12,6 +12,16 @@ afterEach(() => tree.cleanup());
 const cli = (...args: string[]) => spawnSync(process.execPath, [path.join(repoRoot, 'src/cli.ts'), ...args], {
   env: { PATH: process.env.PATH ?? '', DATA_DIR: tree.dataDir, GROUPS_DIR: tree.groupsDir, TZ: 'UTC' }, encoding: 'utf8' });
 
+it('`--help` loads no package and `chat` only dotenv: both must be ready at once (bench/cli-start.ts)', () => {
+  tree = makeTree();
+  const packages = (...args: string[]) => spawnSync(process.execPath,
+    ['--import', path.join(repoRoot, 'test/fixtures/report-packages.ts'), path.join(repoRoot, 'src/cli.ts'), ...args], {
+      env: { PATH: process.env.PATH ?? '', DATA_DIR: tree.dataDir }, input: '', encoding: 'utf8' }).stderr;
+  expect(packages('--help')).toContain('packages loaded: \n');
+  // No daemon runs: chat finds no socket, its input is already over, and it leaves.
+  expect(packages('chat', '--wait', '0')).toContain('packages loaded: dotenv\n');
+});
+
 it('lists chats, registers one by name, and refuses names it does not know', () => {
   tree = makeTree();
   fs.mkdirSync(tree.dataDir, { recursive: true });

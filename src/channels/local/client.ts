@@ -4,7 +4,8 @@
  */
 import net from 'node:net';
 import { randomUUID } from 'node:crypto';
-import { lineReader, serverFrameSchema, type ClientFrame } from './protocol.ts';
+import type { ClientFrame } from './client-frames.ts';
+import { lineReader, parseServerFrame } from './protocol.ts';
 
 export type ChatClientOptions = {
   socketPath: string;
@@ -44,9 +45,8 @@ export function connectChat(opts: ChatClientOptions): ChatClient {
     socket = s;
     s.on('connect', () => { delay = 100; write({ type: 'hello', group: opts.group, ...(opts.name ? { name: opts.name } : {}) }); });
     s.on('data', lineReader((value) => {
-      const parsed = serverFrameSchema.safeParse(value);
-      if (!parsed.success) return;
-      const f = parsed.data;
+      const f = parseServerFrame(value);
+      if (!f) return;
       if (f.type === 'welcome') {
         ready = true;
         opts.onConnected?.(f.assistant);

@@ -8,7 +8,8 @@ import net from 'node:net';
 import { LOCAL_JID_PREFIX, localJid } from '../../domain.ts';
 import type { Logger } from '../../logger.ts';
 import { ChannelUnavailable, type Channel, type ChannelEvents } from '../channel.ts';
-import { clientFrameSchema, lineReader, type ServerFrame } from './protocol.ts';
+import { clientFrameSchema } from './client-frames.ts';
+import { lineReader, type ServerFrame } from './protocol.ts';
 
 export type LocalChannelDeps = {
   socketPath: string;

@@ -1,4 +1,4 @@
-import { beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it, vi } from 'vitest';
 import type { InboundMessage } from '../domain.ts';
 import { openDb, type Db } from './db.ts';
 import { createMessageStore } from './messages.ts';
@@ -92,5 +92,32 @@ describe('message store', () => {
     expect(db.prepare('SELECT jid, name, is_group, last_message_at FROM chats').all()).toEqual([
       { jid: CHAT, name: 'Family', is_group: 1, last_message_at: 2_000 },
     ]);
+  });
+  describe('stored together (insertSoon)', () => {
+    it('commits what arrives in one turn in one transaction, in arrival order, and tells each caller its seq', async () => {
+      const transactions = vi.spyOn(db, 'transaction');
+      const seqs = await Promise.all([
+        messages.insertSoon(msg({ id: 'x1', chatJid: 'a@g.us' }), 'a', true),
+        messages.insertSoon(msg({ id: 'x2', chatJid: 'b@g.us' }), 'b', false),
+        messages.insertSoon(msg({ id: 'x1', chatJid: 'a@g.us', text: 'again' }), 'a', true),
+      ]);
+      expect(seqs[0]).toBeLessThan(seqs[1]!);
+      expect(seqs[2]).toBeNull();
+      expect(transactions).toHaveBeenCalledTimes(1);
+      expect(messages.after('a', 0).map((m) => m.text)).toEqual(['hello']);
+      // The next turn's messages are a transaction of their own.
+      await messages.insertSoon(msg({ id: 'x3' }), 'family', false);
+      expect(transactions).toHaveBeenCalledTimes(2);
+    });
+
+    it('refuses only the message that cannot be stored, not the others that came with it', async () => {
+      const results = await Promise.allSettled([
+        messages.insertSoon(msg({ id: 'ok1' }), 'family', false),
+        messages.insertSoon(msg({ id: 'bad', text: { not: 'text' } as unknown as string }), 'family', false),
+        messages.insertSoon(msg({ id: 'ok2' }), 'family', false),
+      ]);
+      expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+      expect(messages.after('family', 0).map((m) => m.msgId)).toEqual(['ok1', 'ok2']);
+    });
   });
 });

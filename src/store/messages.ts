@@ -31,24 +31,52 @@ export function createMessageStore(db: Db) {
     ON CONFLICT (jid) DO UPDATE SET name = CASE WHEN excluded.name = '' THEN chats.name ELSE excluded.name END,
       is_group = excluded.is_group, last_message_at = MAX(COALESCE(chats.last_message_at, 0), excluded.last_message_at)`);
 
+  type NewRow = { msg: InboundMessage; groupFolder: string | null; triggers: boolean; attachment: StoredAttachment | undefined };
+  /** The message and its chat, inside the caller's transaction; its seq, or null for a (chat, id) already stored. */
+  function insertOne({ msg, groupFolder, triggers, attachment }: NewRow): number | null {
+    // The quoted message's sender by the name they had when it was stored, if it was.
+    const quoted: Quoted | undefined = msg.quoted && {
+      senderName: (msg.quoted.id ? (nameOf.get(msg.chatJid, msg.quoted.id) as { sender_name: string } | undefined)?.sender_name : undefined)
+        ?? msg.quoted.senderName,
+      text: msg.quoted.text,
+    };
+    upsertChat.run(msg.chatJid, msg.chatName ?? '', msg.isGroupChat ? 1 : 0, msg.sentAt);
+    const res = insert.run(msg.chatJid, groupFolder, msg.id, msg.senderId, msg.senderName, msg.text,
+      msg.sentAt, triggers ? 1 : 0, attachment ? JSON.stringify(attachment) : null, quoted ? JSON.stringify(quoted) : null);
+    return res.changes === 1 ? Number(res.lastInsertRowid) : null;
+  }
+
+  const waiting: { row: NewRow; resolve: (seq: number | null) => void; reject: (err: unknown) => void }[] = [];
+  function commitWaiting(): void {
+    const batch = waiting.splice(0);
+    let seqs: (number | null)[];
+    try {
+      seqs = db.transaction(() => batch.map((w) => insertOne(w.row)))();
+    } catch {
+      // One bad message must not fail the others: each on its own, so only it is refused.
+      for (const w of batch) {
+        try { w.resolve(db.transaction(insertOne)(w.row)); } catch (err) { w.reject(err); }
+      }
+      return;
+    }
+    batch.forEach((w, i) => w.resolve(seqs[i]!));
+  }
+
   return {
     /**
      * Stores a message (and its chat); returns its seq, or null when (chat, id) was already stored:
      * a duplicate delivery that must not act twice.
      */
-    insert(msg: InboundMessage, groupFolder: string | null, triggers: boolean, attachment?: StoredAttachment): number | null {
-      // The quoted message's sender by the name they had when it was stored, if it was.
-      const quoted: Quoted | undefined = msg.quoted && {
-        senderName: (msg.quoted.id ? (nameOf.get(msg.chatJid, msg.quoted.id) as { sender_name: string } | undefined)?.sender_name : undefined)
-          ?? msg.quoted.senderName,
-        text: msg.quoted.text,
-      };
-      return db.transaction(() => {
-        upsertChat.run(msg.chatJid, msg.chatName ?? '', msg.isGroupChat ? 1 : 0, msg.sentAt);
-        const res = insert.run(msg.chatJid, groupFolder, msg.id, msg.senderId, msg.senderName, msg.text,
-          msg.sentAt, triggers ? 1 : 0, attachment ? JSON.stringify(attachment) : null, quoted ? JSON.stringify(quoted) : null);
-        return res.changes === 1 ? Number(res.lastInsertRowid) : null;
-      })();
+    insert: (msg: InboundMessage, groupFolder: string | null, triggers: boolean, attachment?: StoredAttachment): number | null =>
+      db.transaction(insertOne)({ msg, groupFolder, triggers, attachment }),
+    /**
+     * The same, committed together with every other message stored in this turn of the event loop:
+     * a burst from many chats costs one fsync instead of one each. Resolves once it is durable.
+     */
+    insertSoon(msg: InboundMessage, groupFolder: string | null, triggers: boolean, attachment?: StoredAttachment): Promise<number | null> {
+      return new Promise((resolve, reject) => {
+        if (waiting.push({ row: { msg, groupFolder, triggers, attachment }, resolve, reject }) === 1) setImmediate(commitWaiting);
+      });
     },
     /** The newest message of the group in `chatJid`, up to `seq`, that woke the assistant. */
     lastTriggerIn: (folder: string, chatJid: string, seq: number): StoredMessage | undefined => {

@@ -9,7 +9,7 @@ import path from 'node:path';
 import { connectChat } from '../src/channels/local/client.ts';
 import { loadConfig } from '../src/config.ts';
 import { startDaemon } from '../src/daemon.ts';
-import { writeJsonAtomic } from '../src/ipc/atomic-write.ts';
+import { writeJsonAtomic } from '@nanokimi/protocol/atomic-write';
 import { silentLogger } from '../src/logger.ts';
 
 const count = Number(process.argv[2] ?? 200);

@@ -3,7 +3,7 @@
  * only how it ended; replies travel separately, as files in the group's IPC directory.
  */
 import type { Group } from '../domain.ts';
-import type { InputFile } from '../ipc/protocol.ts';
+import type { InputFile } from '@nanokimi/protocol/ipc';
 
 export type AgentRunRequest = {
   runId: number;

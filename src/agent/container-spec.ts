@@ -6,7 +6,7 @@
  */
 import type Docker from 'dockerode';
 import { KIMI_HOME, type Mount } from './mounts.ts';
-import { GROUP_MOUNT } from '../ipc/protocol.ts';
+import { GROUP_MOUNT } from '@nanokimi/protocol/ipc';
 
 export type Limits = { memoryMb: number; cpus: number; pids: number };
 

@@ -3,7 +3,7 @@
  * directory the file arrived in) and a snapshot of the facts; nothing here reads files or the clock.
  */
 import { localJid, type Group } from '../domain.ts';
-import type { FileMessageFile, MessageFile, TaskFile, TurnEndFile } from './protocol.ts';
+import type { FileMessageFile, MessageFile, TaskFile, TurnEndFile } from '@nanokimi/protocol/ipc';
 
 export type IpcRequest = { kind: 'message'; file: MessageFile | FileMessageFile } | { kind: 'turn-end'; file: TurnEndFile } | { kind: 'task'; file: TaskFile };
 

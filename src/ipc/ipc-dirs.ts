@@ -6,7 +6,7 @@
 import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
-import { ipcDirNames } from './protocol.ts';
+import { ipcDirNames } from '@nanokimi/protocol/ipc';
 
 /** For directories a container writes: see ipcSubdir. */
 export const WORKSPACE_DIR_MODE = 0o770;

@@ -14,7 +14,7 @@ import { RegistrationError, type NewGroup } from '../groups/register.ts';
 import { validateSchedule } from '../scheduler/next-run.ts';
 import { resumeNextRun } from '../scheduler/scheduler.ts';
 import { authorize, explain, type Action, type IpcRequest } from './authorize.ts';
-import { messagesDirFileSchema, taskFileSchema, type FileMessageFile, type MessageFile, type TaskFile, type TurnEndFile } from './protocol.ts';
+import { messagesDirFileSchema, taskFileSchema, type FileMessageFile, type MessageFile, type TaskFile, type TurnEndFile } from '@nanokimi/protocol/ipc';
 import type { Staged } from '../media/outbound.ts';
 import type { IpcProcessor, IpcSource, ProcessResult } from './watcher.ts';
 

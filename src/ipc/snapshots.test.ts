@@ -4,7 +4,7 @@ import path from 'node:path';
 import { afterEach, expect, it } from 'vitest';
 import { openDb } from '../store/db.ts';
 import { createStores } from '../store/stores.ts';
-import { TASKS_SNAPSHOT, tasksSnapshotSchema } from './protocol.ts';
+import { TASKS_SNAPSHOT, tasksSnapshotSchema } from '@nanokimi/protocol/ipc';
 import { writeSnapshots } from './snapshots.ts';
 
 let dir: string;

@@ -13,7 +13,7 @@ import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import TOML from '@iarna/toml';
-import { writeFileAtomic } from '../ipc/atomic-write.ts';
+import { writeFileAtomic } from '@nanokimi/protocol/atomic-write';
 import { readAgentFile, removeAgentEntry } from '../ipc/ipc-dirs.ts';
 import type { Logger } from '../logger.ts';
 import { endpointsOf, tokenFileName, type KimiEndpoints } from './endpoints.ts';

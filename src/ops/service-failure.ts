@@ -7,7 +7,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
-import { writeFileAtomicSync } from '../ipc/atomic-write.ts';
+import { writeFileAtomicSync } from '@nanokimi/protocol/atomic-write';
 import { formatTime } from '../router/prompt.ts';
 
 const NOTE = 'service-failed.json';

@@ -9,7 +9,7 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { AgentRunner, AgentRunRequest } from '../agent/agent-runner.ts';
 import { ensureIpcDirs } from '../ipc/ipc-dirs.ts';
-import { CLOSE_SENTINEL, inputFileSchema } from '../ipc/protocol.ts';
+import { CLOSE_SENTINEL, inputFileSchema } from '@nanokimi/protocol/ipc';
 import { silentLogger } from '../logger.ts';
 import { openDb } from '../store/db.ts';
 import { createStores, type Stores } from '../store/stores.ts';

@@ -13,9 +13,9 @@ import type { createGroupStore } from '../store/groups.ts';
 import type { createMessageStore } from '../store/messages.ts';
 import type { createRunStore } from '../store/runs.ts';
 import type { createTaskStore, Task } from '../store/tasks.ts';
-import { writeJsonAtomic, writeFileAtomic, uniqueFileName } from '../ipc/atomic-write.ts';
+import { writeJsonAtomic, writeFileAtomic, uniqueFileName } from '@nanokimi/protocol/atomic-write';
 import { ipcSubdir, readAgentFile, removeAgentEntry } from '../ipc/ipc-dirs.ts';
-import { CLOSE_SENTINEL, inputFileSchema, MAX_IPC_FILE_BYTES, type InputFile } from '../ipc/protocol.ts';
+import { CLOSE_SENTINEL, inputFileSchema, MAX_IPC_FILE_BYTES, type InputFile } from '@nanokimi/protocol/ipc';
 import { formatPrompt } from './prompt.ts';
 import type { WorkResult } from './group-queue.ts';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { Schedule } from '../ipc/protocol.ts';
+import type { Schedule } from '@nanokimi/protocol/ipc';
 import { nextRunAfter, validateSchedule, zonedTimeToEpoch } from './next-run.ts';
 
 const TZ = 'Europe/Madrid';

@@ -1,6 +1,6 @@
 /** @module When a scheduled task runs next: pure functions of the schedule, a given time and a time zone. */
 import { CronExpressionParser } from 'cron-parser';
-import type { Schedule } from '../ipc/protocol.ts';
+import type { Schedule } from '@nanokimi/protocol/ipc';
 
 export type ScheduleError = { kind: 'bad-schedule'; message: string };
 

@@ -9,9 +9,9 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { AgentRunner, AgentRunRequest } from '../../src/agent/agent-runner.ts';
 import type { Group } from '../../src/domain.ts';
-import { writeJsonAtomic } from '../../src/ipc/atomic-write.ts';
+import { writeJsonAtomic } from '@nanokimi/protocol/atomic-write';
 import { ensureIpcDirs } from '../../src/ipc/ipc-dirs.ts';
-import { CLOSE_SENTINEL } from '../../src/ipc/protocol.ts';
+import { CLOSE_SENTINEL } from '@nanokimi/protocol/ipc';
 
 export type AgentHarness = { runner: AgentRunner; dataDir: string; close(): Promise<void> };
 

@@ -8,7 +8,7 @@ import { afterEach, expect, it } from 'vitest';
 import { connectChat } from '../../src/channels/local/client.ts';
 import { loadConfig } from '../../src/config.ts';
 import { startDaemon, type Daemon } from '../../src/daemon.ts';
-import { writeJsonAtomic } from '../../src/ipc/atomic-write.ts';
+import { writeJsonAtomic } from '@nanokimi/protocol/atomic-write';
 import { silentLogger } from '../../src/logger.ts';
 import { createFileAgent } from '../fixtures/file-agent.ts';
 import { makeTree, waitFor, type TestTree } from './spawn-daemon.ts';

@@ -4,7 +4,7 @@
  * comes that way, as -32000) and the error of a failed turn read from the CLI's session log.
  * The sentence is written to stdout as a JSON line the host's container runner reads.
  */
-import type { AgentFailureLine } from '../../../src/ipc/protocol.ts';
+import type { AgentFailureLine } from '@nanokimi/protocol/ipc';
 import type { TurnError } from './session-log.ts';
 
 export type Failure = Omit<AgentFailureLine, 'nanokimi'>;

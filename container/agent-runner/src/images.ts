@@ -6,7 +6,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { ContentBlock } from '@agentclientprotocol/sdk';
-import { MAX_PROMPT_IMAGE_BYTES, type InputFile } from '../../../src/ipc/protocol.ts';
+import { MAX_PROMPT_IMAGE_BYTES, type InputFile } from '@nanokimi/protocol/ipc';
 import { log } from './log.ts';
 
 type Images = NonNullable<Extract<InputFile, { type: 'messages' }>['images']>;

@@ -4,8 +4,8 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { uniqueFileName, writeJsonAtomic } from '../../../src/ipc/atomic-write.ts';
-import { CLOSE_SENTINEL, inputFileSchema, type InputFile, type MessageFile, type TaskFile } from '../../../src/ipc/protocol.ts';
+import { uniqueFileName, writeJsonAtomic } from '@nanokimi/protocol/atomic-write';
+import { CLOSE_SENTINEL, inputFileSchema, type InputFile, type MessageFile, type TaskFile } from '@nanokimi/protocol/ipc';
 
 /** The same temp-name-then-rename writer the host uses, so the host never reads half a file. */
 export async function writeMessage(ipcDir: string, msg: Omit<MessageFile, 'type'>): Promise<void> {

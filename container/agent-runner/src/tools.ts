@@ -7,8 +7,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { GROUP_MOUNT, GROUPS_SNAPSHOT, TASKS_SNAPSHOT, groupsSnapshotSchema, tasksSnapshotSchema, toolDefinitions,
-  type ToolName } from '../../../src/ipc/protocol.ts';
-import { writeJsonAtomic } from '../../../src/ipc/atomic-write.ts';
+  type ToolName } from '@nanokimi/protocol/ipc';
+import { writeJsonAtomic } from '@nanokimi/protocol/atomic-write';
 import { request, writeMessage } from './ipc-io.ts';
 
 /** The MCP server's name: the model sees our tools as `mcp__nanokimi__<tool>`. */

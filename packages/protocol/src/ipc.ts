@@ -1,6 +1,6 @@
 /**
  * @module The IPC protocol between a group's agent and the host: the one source of every file
- * schema. The agent-runner imports this module too, so both sides validate the same shapes.
+ * schema. The host and the agent-runner both import it, so both sides validate the same shapes.
  *
  * Layout, per group, under `data/ipc/<folder>/`:
  *   messages/  agent -> host: replies to send          (MessageFile; TurnEndFile when a turn ends silently)

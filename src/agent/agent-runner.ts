@@ -3,6 +3,7 @@
  * only how it ended; replies travel separately, as files in the group's IPC directory.
  */
 import type { Group } from '../domain.ts';
+import type { ReportedFailureKind } from '@nanokimi/protocol/failure';
 import type { InputFile } from '@nanokimi/protocol/ipc';
 
 export type AgentRunRequest = {
@@ -20,7 +21,8 @@ export type AgentRunRequest = {
   signal: AbortSignal;
 };
 
-export type AgentFailureKind = 'unavailable' | 'crashed' | 'timeout' | 'auth-expired' | 'provider' | 'rate-limited' | 'refused' | 'config';
+/** What the agent-runner reports, and Docker being unavailable, which only the host can tell. */
+export type AgentFailureKind = ReportedFailureKind | 'unavailable';
 
 export type AgentFailure = {
   kind: AgentFailureKind;

@@ -10,7 +10,7 @@ import path from 'node:path';
 import type { Logger } from '../logger.ts';
 import { writeJsonAtomic } from '@nanokimi/protocol/atomic-write';
 import { ensureIpcDirs, WORKSPACE_DIR_MODE } from '../ipc/ipc-dirs.ts';
-import { agentFailureSchema, type AgentFailureLine } from '@nanokimi/protocol/ipc';
+import { lastFailureLine } from '@nanokimi/protocol/failure';
 import type { AgentFailure, AgentRunner, AgentRunRequest, AgentRunResult } from './agent-runner.ts';
 import { containerSpec, type ContainerNetwork, type Limits } from './container-spec.ts';
 import { DockerUnavailable, ImageMissing, type ContainerExit, type DockerRuntime } from './docker-runtime.ts';
@@ -41,18 +41,6 @@ export const instanceId = (dataDir: string) => createHash('sha256').update(path.
 const MAX_LOG_OUTPUT = 256 * 1024;
 /** Failures worth another attempt: the next one may well succeed. */
 export const retryableKinds: ReadonlySet<AgentFailure['kind']> = new Set(['provider', 'rate-limited', 'crashed', 'timeout']);
-
-/** The last failure line the agent-runner printed, if any (see agentFailureSchema). */
-export function reportedFailure(output: string): AgentFailureLine | null {
-  const lines = output.split('\n').filter((l) => l.startsWith('{"nanokimi":"failure"'));
-  for (const line of lines.reverse()) {
-    try {
-      const parsed = agentFailureSchema.safeParse(JSON.parse(line));
-      if (parsed.success) return parsed.data;
-    } catch { /* a truncated line: look at the one before */ }
-  }
-  return null;
-}
 const fail = (kind: AgentFailure['kind'], message: string, retryable: boolean): AgentRunResult =>
   ({ ok: false, failure: { kind, message, retryable } });
 const dockerDown = (err: Error) => fail('unavailable', `${err.message}; start Docker and the message will be retried.`, true);
@@ -70,7 +58,7 @@ function readAllowlist(file: string, log: Logger): Allowlist {
 /** How a container's end reads to the person in the chat, and whether to try again. Pure. */
 export function explainExit(exit: ContainerExit, limits: Limits, logFile: string, output: string): AgentRunResult {
   if (exit.stopped) return fail('timeout', 'the agent took too long and was stopped.', true);
-  const reported = reportedFailure(output);
+  const reported = lastFailureLine(output);
   if (reported) {
     const where = reported.kind === 'crashed' || reported.kind === 'timeout' ? `; the log is ${logFile}` : '';
     return fail(reported.kind, `${reported.message.replace(/\.$/, '')}${where}.`, retryableKinds.has(reported.kind));

@@ -4,17 +4,15 @@
  * comes that way, as -32000) and the error of a failed turn read from the CLI's session log.
  * The sentence is written to stdout as a JSON line the host's container runner reads.
  */
-import type { AgentFailureLine } from '@nanokimi/protocol/ipc';
+import { failureLine, type ReportedFailure } from '@nanokimi/protocol/failure';
 import type { TurnError } from './session-log.ts';
 
-export type Failure = Omit<AgentFailureLine, 'nanokimi'>;
-
 const LOGIN_FIX = 'On the host, run `kimi login` and then `scripts/setup-oauth-isolation.sh`; your message is kept and will be answered once the login works again.';
-const authExpired = (detail: string): Failure => ({ kind: 'auth-expired', message: `the Kimi login has expired or was revoked (${detail}). ${LOGIN_FIX}` });
+const authExpired = (detail: string): ReportedFailure => ({ kind: 'auth-expired', message: `the Kimi login has expired or was revoked (${detail}). ${LOGIN_FIX}` });
 const short = (s: string) => s.replace(/\s+/g, ' ').trim().slice(0, 300);
 
 /** A failed turn, from the error code the CLI recorded (`provider.*`, `auth.*`, ...). */
-export function classifyTurnError(e: TurnError | undefined, model: string): Failure {
+export function classifyTurnError(e: TurnError | undefined, model: string): ReportedFailure {
   const code = e?.code ?? 'unknown';
   const detail = short(e?.message ?? code);
   const status = e?.details?.statusCode;
@@ -34,7 +32,7 @@ export function classifyTurnError(e: TurnError | undefined, model: string): Fail
 }
 
 /** A JSON-RPC error from the CLI (opening a session or prompting). */
-export function classifyRpcError(err: unknown, model: string): Failure {
+export function classifyRpcError(err: unknown, model: string): ReportedFailure {
   const e = (err ?? {}) as { code?: unknown; message?: unknown };
   const detail = short(typeof e.message === 'string' ? e.message : String(err));
   if (e.code === -32000) return authExpired(detail);
@@ -43,7 +41,7 @@ export function classifyRpcError(err: unknown, model: string): Failure {
 }
 
 /** Reports the failure to the host and ends the process with a non-zero code. */
-export function exitWithFailure(f: Failure): never {
-  process.stdout.write(`${JSON.stringify({ nanokimi: 'failure', ...f })}\n`);
+export function exitWithFailure(f: ReportedFailure): never {
+  process.stdout.write(failureLine(f));
   process.exit(1);
 }

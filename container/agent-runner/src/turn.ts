@@ -5,11 +5,12 @@
  */
 import type { ContentBlock } from '@agentclientprotocol/sdk';
 import type { KimiAcp } from './acp-client.ts';
-import { classifyRpcError, classifyTurnError, type Failure } from './failures.ts';
+import type { ReportedFailure } from '@nanokimi/protocol/failure';
+import { classifyRpcError, classifyTurnError } from './failures.ts';
 import { log } from './log.ts';
 import { markSessionLog, readTurnEnd } from './session-log.ts';
 
-export type TurnOutcome = { ok: true; text: string } | { ok: false; failure: Failure };
+export type TurnOutcome = { ok: true; text: string } | { ok: false; failure: ReportedFailure };
 export type TurnOptions = { timeoutMs: number; model: string; sessionsDir: string };
 
 const duration = (ms: number) => (ms < 120_000 ? `${Math.round(ms / 1000)} seconds` : `${Math.round(ms / 60_000)} minutes`);

@@ -126,17 +126,6 @@ export type TaskFile = z.infer<typeof taskFileSchema>;
 export type InputFile = z.infer<typeof inputFileSchema>;
 export type Schedule = z.infer<typeof scheduleSchema>;
 
-/**
- * Agent -> host, on its stdout: why a run could not be done, as one JSON line. The host's container
- * runner turns the last such line into the failure the chat hears (and whether to retry).
- */
-export const agentFailureSchema = z.strictObject({
-  nanokimi: z.literal('failure'),
-  kind: z.enum(['config', 'auth-expired', 'provider', 'rate-limited', 'refused', 'crashed', 'timeout']),
-  message: z.string().min(1).max(2000),
-});
-export type AgentFailureLine = z.infer<typeof agentFailureSchema>;
-
 /** Host -> agent snapshots in the IPC root, rewritten whenever they change, for the list tools. */
 export const TASKS_SNAPSHOT = 'tasks.json';
 export const GROUPS_SNAPSHOT = 'groups.json';

@@ -1,5 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { allowedEnv, containerSpec, LABEL_GROUP, LABEL_INSTANCE, LABEL_RUN, type AgentEnv, type ContainerSpecInput } from './container-spec.ts';
+import { containerEnvNames, type ContainerEnv } from '@nanokimi/protocol/container';
+import { containerSpec, LABEL_GROUP, LABEL_INSTANCE, LABEL_RUN, type ContainerSpecInput } from './container-spec.ts';
+
+const env: ContainerEnv = { ASSISTANT_NAME: 'Kai', NANOKIMI_GROUP: 'family', NANOKIMI_CHAT_JID: '123@g.us', NANOKIMI_SESSION_ID: 'sess-1' };
+const envLines = ['ASSISTANT_NAME=Kai', 'NANOKIMI_GROUP=family', 'NANOKIMI_CHAT_JID=123@g.us', 'NANOKIMI_SESSION_ID=sess-1'];
 
 const input = (over: Partial<ContainerSpecInput> = {}): ContainerSpecInput => ({
   name: 'nanokimi-abc-family-7',
@@ -10,7 +14,7 @@ const input = (over: Partial<ContainerSpecInput> = {}): ContainerSpecInput => ({
     { kind: 'bind', source: '/srv/data/credentials/config.toml', target: '/home/node/.kimi/config.toml', readonly: true },
     { kind: 'tmpfs', target: '/workspace/project/data' },
   ],
-  env: { ASSISTANT_NAME: 'Kai', NANOKIMI_GROUP: 'family' },
+  env,
   limits: { memoryMb: 512, cpus: 1.5, pids: 128 },
   network: 'bridge',
   labels: { instance: 'abc123', group: 'family', run: 7 },
@@ -89,23 +93,28 @@ describe('containerSpec', () => {
   });
 
   it('passes allowlisted environment variables as KEY=value', () => {
-    expect(spec.Env).toEqual(['ASSISTANT_NAME=Kai', 'NANOKIMI_GROUP=family']);
+    expect(spec.Env).toEqual(envLines);
   });
 
   it('drops any variable that is not on the allowlist', () => {
-    const env = { ASSISTANT_NAME: 'Kai', SECRET_TOKEN: 'sk-123', KIMI_API_KEY: 'k', PATH: '/evil' } as unknown as AgentEnv;
-    const e = containerSpec(input({ env })).Env!;
-    expect(e).toEqual(['ASSISTANT_NAME=Kai']);
+    const extra = { ...env, SECRET_TOKEN: 'sk-123', KIMI_API_KEY: 'k', PATH: '/evil' } as ContainerEnv;
+    const e = containerSpec(input({ env: extra })).Env!;
+    expect(e).toEqual(envLines);
     expect(e.join('\n')).not.toContain('sk-123');
   });
 
   it('omits variables whose value is undefined', () => {
-    const e = containerSpec(input({ env: { ASSISTANT_NAME: 'Kai', NANOKIMI_SESSION_ID: undefined } })).Env!;
-    expect(e).toEqual(['ASSISTANT_NAME=Kai']);
+    const e = containerSpec(input({ env: { ...env, KIMI_MODEL: undefined } })).Env!;
+    expect(e).toEqual(envLines);
+  });
+
+  it('allows exactly the variables of the container contract', () => {
+    expect([...containerEnvNames].sort()).toEqual(['ASSISTANT_NAME', 'KIMI_DISABLE_TELEMETRY', 'KIMI_MODEL', 'NANOKIMI_CHAT_JID',
+      'NANOKIMI_GROUP', 'NANOKIMI_IS_MAIN', 'NANOKIMI_RUN_KIND', 'NANOKIMI_SESSION_ID', 'TZ']);
   });
 
   it('passes every allowlisted variable', () => {
-    const env = Object.fromEntries(allowedEnv.map((k) => [k, `v-${k}`])) as AgentEnv;
-    expect(containerSpec(input({ env })).Env).toEqual(allowedEnv.map((k) => `${k}=v-${k}`));
+    const all = Object.fromEntries(containerEnvNames.map((k) => [k, `v-${k}`])) as ContainerEnv;
+    expect(containerSpec(input({ env: all })).Env).toEqual(containerEnvNames.map((k) => `${k}=v-${k}`));
   });
 });

@@ -2,11 +2,11 @@
  * @module The Docker create options for one agent run. Pure: every security setting is decided here,
  * in one place a test can read: non-root user, no capabilities, no privilege escalation, a read-only
  * root filesystem with size-capped scratch space, limits on memory, CPU and processes, labels for
- * clean-up, and only an allowlist of environment variables.
+ * clean-up, and only the environment variables of the container contract (@nanokimi/protocol/container).
  */
 import type Docker from 'dockerode';
 import { KIMI_HOME, type Mount } from './mounts.ts';
-import { GROUP_MOUNT } from '@nanokimi/protocol/ipc';
+import { containerEnvNames, GROUP_MOUNT, type ContainerEnv } from '@nanokimi/protocol/container';
 
 export type Limits = { memoryMb: number; cpus: number; pids: number };
 
@@ -14,11 +14,6 @@ export type Limits = { memoryMb: number; cpus: number; pids: number };
 export const LABEL_INSTANCE = 'nanokimi.instance';
 export const LABEL_GROUP = 'nanokimi.group';
 export const LABEL_RUN = 'nanokimi.run';
-
-/** The only environment variables a container may receive; anything else is refused, not passed. */
-export const allowedEnv = ['ASSISTANT_NAME', 'TZ', 'NANOKIMI_GROUP', 'NANOKIMI_IS_MAIN', 'NANOKIMI_RUN_KIND',
-  'NANOKIMI_SESSION_ID', 'NANOKIMI_CHAT_JID', 'KIMI_MODEL', 'KIMI_DISABLE_TELEMETRY'] as const;
-export type AgentEnv = Partial<Record<(typeof allowedEnv)[number], string>>;
 
 /** `bridge`, `none`, or `container:<name>`: join another container's network (an egress-filtering sidecar). */
 export type ContainerNetwork = 'bridge' | 'none' | `container:${string}`;
@@ -43,14 +38,15 @@ export type ContainerSpecInput = {
   /** "uid:gid" as the container process runs; the image's `node` user is 1000:1000. */
   user: string;
   mounts: readonly Mount[];
-  env: AgentEnv;
+  env: ContainerEnv;
   limits: Limits;
   network: ContainerNetwork;
   labels: { instance: string; group: string; run: number };
 };
 
 export function containerSpec(i: ContainerSpecInput): Docker.ContainerCreateOptions {
-  const env = Object.entries(i.env).filter(([k, v]) => (allowedEnv as readonly string[]).includes(k) && v !== undefined)
+  // Only the contract's variables, whatever else the object holds at run time.
+  const env = Object.entries(i.env).filter(([k, v]) => (containerEnvNames as readonly string[]).includes(k) && v !== undefined)
     .map(([k, v]) => `${k}=${v}`);
   return {
     name: i.name,

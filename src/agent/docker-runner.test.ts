@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type Docker from 'dockerode';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { containerEnvSchema } from '@nanokimi/protocol/container';
 import type { Group } from '../domain.ts';
 import { silentLogger } from '../logger.ts';
 import type { AgentRunRequest, AgentRunResult } from './agent-runner.ts';
@@ -362,6 +363,14 @@ describe('docker agent runner: the first input and the container spec', () => {
       delete process.env.NANOKIMI_TEST_SECRET;
     }
   });
+
+  it.each([['a chat run', {}], ['a task run', { input: { type: 'task', text: 'daily summary', taskId: 't1' } }]] as const)(
+    'gives %s an environment the agent-runner accepts', async (_what, over) => {
+      const { runtime, calls } = fakeRuntime();
+      await runner(runtime, { model: 'turbo' }).run(request(group(), over));
+      const env = Object.fromEntries(calls.run[0]!.Env!.map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]));
+      expect(containerEnvSchema.strict().safeParse(env).error).toBeUndefined();
+    });
 
   it('marks a scheduled task run as a task and passes the session it was given', async () => {
     const { runtime, calls } = fakeRuntime();

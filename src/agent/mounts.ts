@@ -17,7 +17,7 @@
  * container, so no path component above the file names the host handles is the agent's to change.
  */
 import path from 'node:path';
-import { GROUP_MOUNT } from '@nanokimi/protocol/ipc';
+import { GROUP_MOUNT } from '@nanokimi/protocol/container';
 
 export type Mount =
   | { kind: 'bind'; source: string; target: string; readonly: boolean }

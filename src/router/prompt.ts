@@ -5,7 +5,8 @@
  * model as images.
  */
 import { attachmentKindWords, type StoredAttachment, type StoredMessage } from '../domain.ts';
-import { GROUP_MOUNT, MAX_PROMPT_IMAGE_BYTES as MAX_IMAGE_BYTES, MAX_PROMPT_IMAGES as MAX_IMAGES } from '@nanokimi/protocol/ipc';
+import { GROUP_MOUNT } from '@nanokimi/protocol/container';
+import { MAX_PROMPT_IMAGE_BYTES as MAX_IMAGE_BYTES, MAX_PROMPT_IMAGES as MAX_IMAGES } from '@nanokimi/protocol/ipc';
 
 export type PromptImage = { file: string; mimeType: string };
 export type Prompt = { text: string; images: PromptImage[] };

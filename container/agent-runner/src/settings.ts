@@ -3,16 +3,11 @@ import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
+import { containerEnvSchema } from '@nanokimi/protocol/container';
 
-const schema = z.object({
-  ASSISTANT_NAME: z.string().min(1).default('Kai'),
-  NANOKIMI_GROUP: z.string().min(1),
-  NANOKIMI_IS_MAIN: z.enum(['0', '1']).default('0'),
-  NANOKIMI_CHAT_JID: z.string().min(1),
-  NANOKIMI_SESSION_ID: z.string().min(1),
-  /** Empty: config.toml's default_model. */
-  KIMI_MODEL: z.string().optional(),
-  // Only tests set these: in the container the defaults are the mount points and the image's CLI.
+const schema = containerEnvSchema.extend({
+  // Only tests set these; the host never passes them (they are not in the contract). In the
+  // container the defaults are the mount points and the image's CLI.
   NANOKIMI_WORKSPACE: z.string().default('/workspace'),
   KIMI_CODE_HOME: z.string().optional(),
   NANOKIMI_KIMI_ENTRY: z.string().optional(),

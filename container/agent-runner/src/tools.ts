@@ -6,7 +6,8 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { GROUP_MOUNT, GROUPS_SNAPSHOT, TASKS_SNAPSHOT, groupsSnapshotSchema, tasksSnapshotSchema, toolDefinitions,
+import { GROUP_MOUNT } from '@nanokimi/protocol/container';
+import { GROUPS_SNAPSHOT, TASKS_SNAPSHOT, groupsSnapshotSchema, tasksSnapshotSchema, toolDefinitions,
   type ToolName } from '@nanokimi/protocol/ipc';
 import { writeJsonAtomic } from '@nanokimi/protocol/atomic-write';
 import { request, writeMessage } from './ipc-io.ts';

@@ -93,9 +93,6 @@ const registerGroupFile = z.strictObject({
 export const taskFileSchema = z.discriminatedUnion('type',
   [scheduleTaskFile, pauseTaskFile, resumeTaskFile, cancelTaskFile, registerGroupFile]);
 
-/** Where a group's folder is in its container: the paths the agent and the model see start here. */
-export const GROUP_MOUNT = '/workspace/group';
-
 /** Photos handed to the model per prompt (the newest), and the largest one handed over. */
 export const MAX_PROMPT_IMAGES = 4;
 export const MAX_PROMPT_IMAGE_BYTES = 5 * 1024 * 1024;

@@ -6,13 +6,14 @@
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { chooseModel } from '@nanokimi/protocol/kimi-config';
 import { envSchema, type Config } from '../config.ts';
 import type { DockerRuntime } from '../agent/docker-runtime.ts';
 import { hostPaths } from '../agent/mounts.ts';
 import { createSqliteAuthState } from '../channels/whatsapp/auth-store.ts';
 import { createWaStore } from '../channels/whatsapp/wa-store.ts';
 import { groupPath } from '../groups/folder.ts';
-import { chooseModel, readKimiConfig } from '../kimi/config-toml.ts';
+import { readKimiConfig } from '../kimi/config-toml.ts';
 import { tokenStatus } from '../kimi/token.ts';
 import type { Db } from '../store/db.ts';
 import { createGroupStore } from '../store/groups.ts';

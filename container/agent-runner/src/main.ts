@@ -7,6 +7,7 @@
  * Failures end the process with one line the host turns into a message for the chat.
  */
 import path from 'node:path';
+import { resolveModel } from '@nanokimi/protocol/kimi-config';
 import { startKimiAcp } from './acp-client.ts';
 import { buildContext, composePrompt } from './context.ts';
 import { cliNodeFlags, cpuQuota } from './cpu-quota.ts';
@@ -14,7 +15,6 @@ import { classifyRpcError, exitWithFailure } from './failures.ts';
 import { imageBlocks } from './images.ts';
 import { removeInternal } from './internal.ts';
 import { nextInput, writeMessage, writeTurnEnd } from './ipc-io.ts';
-import { resolveModel } from '../../../src/kimi/config-toml.ts';
 import { log } from './log.ts';
 import { createSessionLedger } from './session-ledger.ts';
 import { createCompactionCounter } from './session-log.ts';

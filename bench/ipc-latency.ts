@@ -6,10 +6,10 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { writeJsonAtomic } from '@nanokimi/protocol/atomic-write';
 import { connectChat } from '../src/channels/local/client.ts';
 import { loadConfig } from '../src/config.ts';
 import { startDaemon } from '../src/daemon.ts';
-import { writeJsonAtomic } from '@nanokimi/protocol/atomic-write';
 import { silentLogger } from '../src/logger.ts';
 
 const count = Number(process.argv[2] ?? 200);

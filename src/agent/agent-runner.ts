@@ -2,9 +2,9 @@
  * @module The agent step behind one interface. The daemon hands a run to an AgentRunner and learns
  * only how it ended; replies travel separately, as files in the group's IPC directory.
  */
-import type { Group } from '../domain.ts';
 import type { ReportedFailureKind } from '@nanokimi/protocol/failure';
 import type { InputFile } from '@nanokimi/protocol/ipc';
+import type { Group } from '../domain.ts';
 
 export type AgentRunRequest = {
   runId: number;

@@ -5,8 +5,8 @@
  * clean-up, and only the environment variables of the container contract (@nanokimi/protocol/container).
  */
 import type Docker from 'dockerode';
-import { KIMI_HOME, type Mount } from './mounts.ts';
 import { containerEnvNames, GROUP_MOUNT, type ContainerEnv } from '@nanokimi/protocol/container';
+import { KIMI_HOME, type Mount } from './mounts.ts';
 
 export type Limits = { memoryMb: number; cpus: number; pids: number };
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import type { TaskFile } from '@nanokimi/protocol/ipc';
 import type { Group } from '../domain.ts';
 import { authorize, explain, type AuthFacts, type Decision, type IpcRequest, type Rejection } from './authorize.ts';
-import type { TaskFile } from '@nanokimi/protocol/ipc';
 
 const group = (folder: string, jid: string, isMain = false): Group => ({
   folder, jid, name: folder, requiresTrigger: !isMain, isMain, container: {}, createdAt: 0,

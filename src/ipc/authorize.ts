@@ -2,8 +2,8 @@
  * @module Who may do what through IPC. Pure: the caller passes the source group (known from the
  * directory the file arrived in) and a snapshot of the facts; nothing here reads files or the clock.
  */
-import { localJid, type Group } from '../domain.ts';
 import type { FileMessageFile, MessageFile, TaskFile, TurnEndFile } from '@nanokimi/protocol/ipc';
+import { localJid, type Group } from '../domain.ts';
 
 export type IpcRequest = { kind: 'message'; file: MessageFile | FileMessageFile } | { kind: 'turn-end'; file: TurnEndFile } | { kind: 'task'; file: TaskFile };
 

@@ -4,6 +4,7 @@
  * twice (a crash between acting and deleting it) has no second effect.
  */
 import { createHash } from 'node:crypto';
+import { messagesDirFileSchema, taskFileSchema, type FileMessageFile, type MessageFile, type TaskFile, type TurnEndFile } from '@nanokimi/protocol/ipc';
 import type { Db } from '../store/db.ts';
 import type { Group, OutboundFile, QuoteRef } from '../domain.ts';
 import type { createGroupStore } from '../store/groups.ts';
@@ -14,7 +15,6 @@ import { RegistrationError, type NewGroup } from '../groups/register.ts';
 import { validateSchedule } from '../scheduler/next-run.ts';
 import { resumeNextRun } from '../scheduler/scheduler.ts';
 import { authorize, explain, type Action, type IpcRequest } from './authorize.ts';
-import { messagesDirFileSchema, taskFileSchema, type FileMessageFile, type MessageFile, type TaskFile, type TurnEndFile } from '@nanokimi/protocol/ipc';
 import type { Staged } from '../media/outbound.ts';
 import type { IpcProcessor, IpcSource, ProcessResult } from './watcher.ts';
 

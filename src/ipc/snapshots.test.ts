@@ -2,9 +2,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, expect, it } from 'vitest';
+import { TASKS_SNAPSHOT, tasksSnapshotSchema } from '@nanokimi/protocol/ipc';
 import { openDb } from '../store/db.ts';
 import { createStores } from '../store/stores.ts';
-import { TASKS_SNAPSHOT, tasksSnapshotSchema } from '@nanokimi/protocol/ipc';
 import { writeSnapshots } from './snapshots.ts';
 
 let dir: string;

@@ -4,12 +4,12 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import { writeFileAtomicSync } from '@nanokimi/protocol/atomic-write';
+import { GROUPS_SNAPSHOT, TASKS_SNAPSHOT, type groupsSnapshotSchema, type tasksSnapshotSchema } from '@nanokimi/protocol/ipc';
 import type { Group } from '../domain.ts';
 import type { createGroupStore } from '../store/groups.ts';
 import type { createTaskStore } from '../store/tasks.ts';
-import { writeFileAtomicSync } from '@nanokimi/protocol/atomic-write';
 import { WORKSPACE_DIR_MODE } from './ipc-dirs.ts';
-import { GROUPS_SNAPSHOT, TASKS_SNAPSHOT, type groupsSnapshotSchema, type tasksSnapshotSchema } from '@nanokimi/protocol/ipc';
 import type { z } from 'zod';
 
 export type SnapshotDeps = {

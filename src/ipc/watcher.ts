@@ -7,9 +7,9 @@ import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
+import { MAX_IPC_FILE_BYTES } from '@nanokimi/protocol/ipc';
 import type { Logger } from '../logger.ts';
 import { ensureIpcDirs, ipcSubdir } from './ipc-dirs.ts';
-import { MAX_IPC_FILE_BYTES } from '@nanokimi/protocol/ipc';
 
 export type IpcSource = 'messages' | 'tasks';
 export type ProcessResult = { ok: true } | { ok: false; reason: string };

@@ -6,6 +6,8 @@
 import { randomUUID } from 'node:crypto';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
+import { writeJsonAtomic, writeFileAtomic, uniqueFileName } from '@nanokimi/protocol/atomic-write';
+import { CLOSE_SENTINEL, inputFileSchema, MAX_IPC_FILE_BYTES, type InputFile } from '@nanokimi/protocol/ipc';
 import type { AgentRunner, AgentRunResult } from '../agent/agent-runner.ts';
 import type { Group } from '../domain.ts';
 import type { Logger } from '../logger.ts';
@@ -13,9 +15,7 @@ import type { createGroupStore } from '../store/groups.ts';
 import type { createMessageStore } from '../store/messages.ts';
 import type { createRunStore } from '../store/runs.ts';
 import type { createTaskStore, Task } from '../store/tasks.ts';
-import { writeJsonAtomic, writeFileAtomic, uniqueFileName } from '@nanokimi/protocol/atomic-write';
 import { ipcSubdir, readAgentFile, removeAgentEntry } from '../ipc/ipc-dirs.ts';
-import { CLOSE_SENTINEL, inputFileSchema, MAX_IPC_FILE_BYTES, type InputFile } from '@nanokimi/protocol/ipc';
 import { formatPrompt } from './prompt.ts';
 import type { WorkResult } from './group-queue.ts';
 

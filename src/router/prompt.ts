@@ -4,9 +4,9 @@
  * the messages are named by their path in the agent's container; the newest photos also go to the
  * model as images.
  */
-import { attachmentKindWords, type StoredAttachment, type StoredMessage } from '../domain.ts';
 import { GROUP_MOUNT } from '@nanokimi/protocol/container';
 import { MAX_PROMPT_IMAGE_BYTES as MAX_IMAGE_BYTES, MAX_PROMPT_IMAGES as MAX_IMAGES } from '@nanokimi/protocol/ipc';
+import { attachmentKindWords, type StoredAttachment, type StoredMessage } from '../domain.ts';
 
 export type PromptImage = { file: string; mimeType: string };
 export type Prompt = { text: string; images: PromptImage[] };

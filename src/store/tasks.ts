@@ -1,6 +1,6 @@
 /** @module Scheduled tasks and their run log. */
-import type { Db } from './db.ts';
 import type { Schedule } from '@nanokimi/protocol/ipc';
+import type { Db } from './db.ts';
 
 export type TaskStatus = 'active' | 'paused' | 'done' | 'cancelled';
 export type ContextMode = 'group' | 'isolated';

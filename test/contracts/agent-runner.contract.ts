@@ -7,11 +7,11 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { writeJsonAtomic } from '@nanokimi/protocol/atomic-write';
+import { CLOSE_SENTINEL } from '@nanokimi/protocol/ipc';
 import type { AgentRunner, AgentRunRequest } from '../../src/agent/agent-runner.ts';
 import type { Group } from '../../src/domain.ts';
-import { writeJsonAtomic } from '@nanokimi/protocol/atomic-write';
 import { ensureIpcDirs } from '../../src/ipc/ipc-dirs.ts';
-import { CLOSE_SENTINEL } from '@nanokimi/protocol/ipc';
 
 export type AgentHarness = { runner: AgentRunner; dataDir: string; close(): Promise<void> };
 

@@ -6,9 +6,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, expect, it } from 'vitest';
-import { ensureIpcDirs } from '../../src/ipc/ipc-dirs.ts';
 import { writeJsonAtomic } from '@nanokimi/protocol/atomic-write';
 import { CLOSE_SENTINEL, messageFileSchema } from '@nanokimi/protocol/ipc';
+import { ensureIpcDirs } from '../../src/ipc/ipc-dirs.ts';
 import { startKimiWorld, textOf, type KimiWorld } from '../fixtures/kimi-world.ts';
 import { createProcessAgent } from '../fixtures/process-agent.ts';
 import { makeTree, waitFor, type TestTree } from './spawn-daemon.ts';

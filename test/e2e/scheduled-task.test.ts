@@ -5,10 +5,10 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, expect, it } from 'vitest';
+import { writeJsonAtomic } from '@nanokimi/protocol/atomic-write';
 import { connectChat } from '../../src/channels/local/client.ts';
 import { loadConfig } from '../../src/config.ts';
 import { startDaemon, type Daemon } from '../../src/daemon.ts';
-import { writeJsonAtomic } from '@nanokimi/protocol/atomic-write';
 import { silentLogger } from '../../src/logger.ts';
 import { createFileAgent } from '../fixtures/file-agent.ts';
 import { makeTree, waitFor, type TestTree } from './spawn-daemon.ts';

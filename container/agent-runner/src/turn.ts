@@ -4,8 +4,8 @@
  * outlives its time limit, or the CLI process dies under it.
  */
 import type { ContentBlock } from '@agentclientprotocol/sdk';
-import type { KimiAcp } from './acp-client.ts';
 import type { ReportedFailure } from '@nanokimi/protocol/failure';
+import type { KimiAcp } from './acp-client.ts';
 import { classifyRpcError, classifyTurnError } from './failures.ts';
 import { log } from './log.ts';
 import { markSessionLog, readTurnEnd } from './session-log.ts';

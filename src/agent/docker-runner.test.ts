@@ -8,32 +8,13 @@ import type { Group } from '../domain.ts';
 import { silentLogger } from '../logger.ts';
 import type { AgentRunRequest, AgentRunResult } from './agent-runner.ts';
 import { createDockerAgentRunner, instanceId, type DockerRunnerDeps } from './docker-runner.ts';
-import { DockerUnavailable, ImageMissing, type ContainerExit, type DockerRuntime } from './docker-runtime.ts';
+import { DockerUnavailable, ImageMissing, type DockerRuntime } from './docker-runtime.ts';
+import { createScriptedRuntime, type ProgramExit, type ScriptedRuntimeOptions } from '../../test/fixtures/scripted-runtime.ts';
 
-type RunOpts = Parameters<DockerRuntime['run']>[1];
+/** The scripted double with the agent image built; a script stands in for the container's program. */
+const fakeRuntime = (script: Partial<ScriptedRuntimeOptions> = {}) => createScriptedRuntime({ images: ['nanokimi-agent:test'], ...script });
 
-/** A DockerRuntime that records what it was asked and answers from a script; no Docker involved. */
-function fakeRuntime(script: {
-  imageExists?: () => Promise<boolean>;
-  run?: (spec: Docker.ContainerCreateOptions, opts: RunOpts) => Promise<ContainerExit> | ContainerExit;
-} = {}) {
-  const calls = { imageExists: [] as string[], run: [] as Docker.ContainerCreateOptions[] };
-  const runtime: DockerRuntime = {
-    async ping() { return { rootless: false }; },
-    async imageExists(image) {
-      calls.imageExists.push(image);
-      return script.imageExists ? script.imageExists() : true;
-    },
-    async run(spec, opts) {
-      calls.run.push(spec);
-      return script.run ? script.run(spec, opts) : { exitCode: 0, oomKilled: false, stopped: false };
-    },
-    async removeOrphans() { return 0; },
-  };
-  return { runtime, calls };
-}
-
-const exit = (over: Partial<ContainerExit> = {}): ContainerExit => ({ exitCode: 0, oomKilled: false, stopped: false, ...over });
+const exit = (over: Partial<ProgramExit> = {}): ProgramExit => ({ exitCode: 0, oomKilled: false, ...over });
 
 let root: string;
 let paths: DockerRunnerDeps['paths'];
@@ -137,7 +118,7 @@ describe('docker agent runner: what must exist before a run', () => {
   });
 
   it('says to build the image with container/build.sh when it is missing, without running', async () => {
-    const { runtime, calls } = fakeRuntime({ imageExists: async () => false });
+    const { runtime, calls } = fakeRuntime({ images: [] });
     const f = failure(await runner(runtime).run(request()));
     expect(f).toMatchObject({ kind: 'config', retryable: false });
     expect(f.message).toContain('nanokimi-agent:test');
@@ -194,11 +175,13 @@ describe('docker agent runner: how a run ends', () => {
   });
 
   it.each([
-    ['with a non-zero exit', exit({ exitCode: 143, stopped: true })],
-    ['even with exit code 0', exit({ exitCode: 0, stopped: true })],
-  ])('a container NanoKimi stopped is a timeout (%s)', async (_what, answer) => {
-    const { runtime } = fakeRuntime({ run: () => answer });
-    expect(failure(await runner(runtime).run(request()))).toMatchObject({ kind: 'timeout', retryable: true });
+    ['with a non-zero exit', 143],
+    ['even with exit code 0', 0],
+  ])('a container NanoKimi stopped is a timeout (%s)', async (_what, exitCode) => {
+    const stop = new AbortController();
+    // Stopped while it runs; the program ends on the SIGTERM with that code.
+    const { runtime } = fakeRuntime({ run: () => { stop.abort(); return exit({ exitCode }); } });
+    expect(failure(await runner(runtime).run(request(group(), { signal: stop.signal })))).toMatchObject({ kind: 'timeout', retryable: true });
   });
 
   it('Docker going away during the run is unavailable and retryable', async () => {

@@ -79,6 +79,8 @@ export function createDockerRuntime(docker: Docker = new Docker()): DockerRuntim
         await container.start();
         const stop = () => { void container.stop({ t: opts.graceSeconds }).catch(() => undefined); };
         opts.signal.addEventListener('abort', stop, { once: true });
+        // An abort that came while the engine was starting it fired before this listener existed.
+        if (opts.signal.aborted) stop();
         // A wait whose connection the engine drops (stopped, restarted) never settles in dockerode:
         // the container is looked at every few seconds too, which notices both an engine gone and
         // an exit the wait missed.

@@ -10,12 +10,14 @@ import { createLocalChannel } from './channels/local/server.ts';
 import type { Config } from './config.ts';
 import type { InboundMessage } from './domain.ts';
 import { localJid } from './domain.ts';
+import { guardEmit, ignoreEvents, type Emit } from './events.ts';
 import { createPairing } from './groups/pairing.ts';
 import { registerGroup, type NewGroup } from './groups/register.ts';
 import { createIpcProcessor } from './ipc/processor.ts';
 import { refreshSnapshots, writeSnapshots } from './ipc/snapshots.ts';
 import { startIpcWatcher, type IpcWatcher } from './ipc/watcher.ts';
 import type { Logger } from './logger.ts';
+import { createNotifier } from './outbox/notify.ts';
 import { startOutboxSender } from './outbox/sender.ts';
 import { createGroupQueue } from './router/group-queue.ts';
 import { createGroupWorker } from './router/group-worker.ts';
@@ -36,8 +38,10 @@ export type DaemonDeps = {
   config: Config;
   agent: AgentRunner;
   log: Logger;
-  /** Channels besides the local one (WhatsApp), built once the stores exist. */
-  channels?: ((stores: Stores) => Channel)[];
+  /** Channels besides the local one (WhatsApp), built once the stores exist; `emit` is the daemon's. */
+  channels?: ((stores: Stores, emit: Emit) => Channel)[];
+  /** Told of every durable fact (src/events.ts): tests wait on these; nothing in the daemon depends on them. */
+  events?: Emit;
 };
 
 export type Daemon = { stores: Stores; stop(): Promise<void> };
@@ -62,6 +66,7 @@ function ensureMainGroup(stores: Stores, register: (g: NewGroup) => void): void 
 
 export async function startDaemon(deps: DaemonDeps): Promise<Daemon> {
   const { config, log } = deps;
+  const emit = guardEmit(deps.events ?? ignoreEvents, (err, event) => log.error({ err, event: event.type }, 'An event observer failed'));
   fs.mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
   fs.mkdirSync(config.groupsDir, { recursive: true });
   const stores = createStores(openDb(config.dbPath));
@@ -81,16 +86,13 @@ export async function startDaemon(deps: DaemonDeps): Promise<Daemon> {
 
   const local = createLocalChannel({ socketPath: config.socketPath, assistantName: config.assistantName,
     groupExists: (f) => groups.get(f) !== undefined, log });
-  const channels: Channel[] = [local, ...(deps.channels ?? []).map((make) => make(stores))];
-  const sender = startOutboxSender({ outbox, channels, log,
+  const channels: Channel[] = [local, ...(deps.channels ?? []).map((make) => make(stores, emit))];
+  const sender = startOutboxSender({ outbox, channels, log, emit,
     // Called at send time, long after tellMain below exists.
     onDeadLetter: (row, error) => tellMain(`A reply to ${row.chatJid} (group "${row.groupFolder}") could not be delivered: ` +
       `${error.slice(0, 300)}. It is kept (nanokimi doctor lists it) and the replies after it went on.`, `dead-letter/${row.id}`) });
 
-  /** A message from NanoKimi itself (not the agent) to a chat, through the outbox like any reply. */
-  const notify = (folder: string, chatJid: string, text: string, key: string) => {
-    if (outbox.add({ sourceKey: key, groupFolder: folder, chatJid, text, runId: null })) sender.wake(chatJid);
-  };
+  const notify = createNotifier({ outbox, wake: (jid) => sender.wake(jid), emit });
 
   const snapshotDeps = { ipcDir: config.ipcDir, groups, tasks };
   const worker = createGroupWorker({
@@ -99,7 +101,7 @@ export async function startDaemon(deps: DaemonDeps): Promise<Daemon> {
     drainIpc: async (folder) => watcher?.drain(folder),
     setTyping: (jid, on) => channels.find((c) => c.owns(jid))?.setTyping?.(jid, on),
     beforeRun: (group) => writeSnapshots(snapshotDeps, group),
-    notify, log,
+    notify, log, emit,
   });
 
   let authAlerted = false;
@@ -118,7 +120,7 @@ export async function startDaemon(deps: DaemonDeps): Promise<Daemon> {
     onLoginLost: (message) => { authAlerted = true; tellMain(`${config.assistantName} cannot answer anywhere: ${message}`, `login-lost/${Date.now()}`); } });
   const queue = createGroupQueue({
     maxConcurrent: config.maxConcurrentContainers, maxAttempts: config.agentMaxAttempts,
-    work: (folder) => worker.work(folder), log,
+    work: (folder) => worker.work(folder), log, emit,
     onSuccess: () => { authAlerted = false; },
     onGiveUp: (folder: string, failure: AgentFailure) => {
       const group = groups.get(folder);
@@ -141,7 +143,7 @@ export async function startDaemon(deps: DaemonDeps): Promise<Daemon> {
   const media = createMediaKeeper({ groupsDir: config.groupsDir, timeZone: config.timeZone, maxBytes: config.mediaMaxMb * 1024 * 1024,
     ...(config.transcribeCommand ? { transcribe: commandTranscriber(config.transcribeCommand) } : {}), log });
   const ack = config.ackReaction;
-  const router = createRouter({ groups, messages, queue, worker, pairing, log, assistantName: config.assistantName, media,
+  const router = createRouter({ groups, messages, queue, worker, pairing, log, emit, assistantName: config.assistantName, media,
     ...(ack ? { onWake: (m: InboundMessage) => channels.find((c) => c.owns(m.chatJid))?.react?.(m, ack) } : {}),
     // Once per sender and group (the outbox key): the owner learns of it without a message per try.
     onRefusedWake: (group, msg) => tellMain(`${msg.senderName} (${(msg.senderAltId ?? msg.senderId).split('@')[0]}) tried to wake ` +
@@ -149,7 +151,7 @@ export async function startDaemon(deps: DaemonDeps): Promise<Daemon> {
       `nanokimi groups set ${group.folder} --senders ${[...(group.allowedSenders ?? []), (msg.senderAltId ?? msg.senderId).split('@')[0]].join(',')}`,
     `refused-wake/${group.folder}/${msg.senderId}`) });
   const processor = createIpcProcessor({
-    db: stores.db, groups, outbox, runs, tasks, timeZone: config.timeZone, now: Date.now, register,
+    db: stores.db, groups, outbox, runs, tasks, timeZone: config.timeZone, now: Date.now, register, emit,
     onReply: (folder, chatJid, finishedTurn) => { worker.noteOutput(folder, finishedTurn); sender.wake(chatJid); },
     onTurnEnd: (folder) => worker.noteOutput(folder, true),
     onTasksChanged: (folder) => { refreshSnapshots(snapshotDeps, folder); scheduler?.wake(); },
@@ -170,7 +172,7 @@ export async function startDaemon(deps: DaemonDeps): Promise<Daemon> {
   // A reply left on disk may carry a token: read none before the host knows what its tokens are.
   await custody.ready;
   watcher = startIpcWatcher({ ipcDir: config.ipcDir, folders: () => groups.list().map((g) => g.folder),
-    process: processor, log });
+    process: processor, log, emit });
 
   // Replies a previous process left on disk belong to its runs: take them in before closing those runs.
   await watcher.drainAll();
@@ -184,7 +186,7 @@ export async function startDaemon(deps: DaemonDeps): Promise<Daemon> {
   router.recover();
   sender.wake();
   scheduler = startScheduler({
-    tasks, timeZone: config.timeZone, log,
+    tasks, timeZone: config.timeZone, log, emit,
     onDue: (task) => { worker.queueTask(task); queue.notify(task.groupFolder); },
   });
   const retention = startRetention({ db: stores.db, days: config.retentionDays, folders: () => groups.list().map((g) => g.folder),

@@ -5,6 +5,7 @@ import { baileysSocketFactory } from '../channels/whatsapp/baileys-socket.ts';
 import { createWhatsAppChannel, type WhatsAppChannel } from '../channels/whatsapp/channel.ts';
 import type { Config } from '../config.ts';
 import { startDaemon } from '../daemon.ts';
+import type { Emit } from '../events.ts';
 import { createLogger, type Logger } from '../logger.ts';
 import { startHealthServer } from '../ops/health.ts';
 import type { Stores } from '../store/stores.ts';
@@ -21,8 +22,8 @@ export async function start(): Promise<void> {
     assistantName: cfg.assistantName, timeZone: cfg.timeZone, mountAllowlist: cfg.mountAllowlist, log,
   });
   let wa: WhatsAppChannel | undefined;
-  const whatsapp = (stores: Stores) => (wa = createWhatsAppChannel({
-    db: stores.db, socketFactory: baileysSocketFactory(log), assistantName: cfg.assistantName,
+  const whatsapp = (stores: Stores, emit: Emit) => (wa = createWhatsAppChannel({
+    db: stores.db, socketFactory: baileysSocketFactory(log), assistantName: cfg.assistantName, emit,
     sharesOwnerNumber: !cfg.assistantHasOwnNumber, log, recordChat: stores.groups.recordGroupChat,
     // On the owner's number, main is the owner's "message yourself" chat; a bot with a number of its
     // own has no such chat: main is the chat the owner sets with `nanokimi groups set main --jid …`.

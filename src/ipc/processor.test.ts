@@ -3,6 +3,7 @@
  * IPC files from a group's directory, run in order, and what the host's state must be afterwards.
  */
 import { describe, expect, it } from 'vitest';
+import { createRecorder, type Recorder } from '../../test/fixtures/event-recorder.ts';
 import type { Group } from '../domain.ts';
 import { openDb } from '../store/db.ts';
 import { createStores, type Stores } from '../store/stores.ts';
@@ -62,8 +63,10 @@ const rows: Row[] = [
       'Refused: the chat beta@g.us is already registered'], groups: ['alpha', 'beta', 'main'] },
 ];
 
-function setUp(delivered?: number): { stores: Stores; run: ReturnType<typeof createIpcProcessor> } {
+function setUp(delivered?: number, atEmit: (stores: Stores) => void = () => undefined):
+  { stores: Stores; run: ReturnType<typeof createIpcProcessor>; events: Recorder } {
   const stores = createStores(openDb(':memory:'));
+  const events = createRecorder();
   stores.groups.insert(main);
   stores.groups.insert(alpha);
   if (delivered !== undefined) stores.runs.start('alpha', 'chat', 'alpha@g.us', delivered, 1);
@@ -71,9 +74,9 @@ function setUp(delivered?: number): { stores: Stores; run: ReturnType<typeof cre
     db: stores.db, groups: stores.groups, outbox: stores.outbox, runs: stores.runs, tasks: stores.tasks, timeZone: 'UTC',
     now: () => Date.UTC(2026, 11, 2, 12),
     register: (g) => { const group = { ...g, requiresTrigger: g.requiresTrigger ?? true, isMain: false, container: {}, createdAt: 0 }; stores.groups.insert(group); return group; },
-    onReply: () => undefined, onTasksChanged: () => undefined,
+    onReply: () => undefined, onTasksChanged: () => undefined, emit: (e) => { atEmit(stores); events.emit(e); },
   });
-  return { stores, run };
+  return { stores, run, events };
 }
 
 describe('the IPC processor', () => {
@@ -94,6 +97,26 @@ describe('the IPC processor', () => {
     if (row.cursor !== undefined) expect(stores.groups.cursor('alpha')).toBe(row.cursor);
     if (row.tasks !== undefined) expect(stores.tasks.listForGroup('alpha')).toHaveLength(row.tasks);
     if (row.groups) expect(stores.groups.list().map((g) => g.folder).sort()).toEqual(row.groups);
+  });
+
+  it('tells of each reply stored (once per file), each task scheduled and each task changed', async () => {
+    // Each event finds its fact committed: the reply with its answered messages, the task with its state.
+    const committed: unknown[] = [];
+    const { stores, run, events } = setUp(3, (st) => committed.push({ outbox: st.outbox.next('alpha@g.us')?.text ?? null,
+      cursor: st.groups.cursor('alpha'), tasks: st.tasks.listForGroup('alpha').map((t) => t.status) }));
+    const send = JSON.stringify({ type: 'message', text: 'hi', answersThrough: 3 });
+    await run('alpha', 'messages', '1.json', send);
+    await run('alpha', 'messages', '1.json', send);
+    await run('alpha', 'tasks', '2.json', JSON.stringify(daily));
+    const taskId = stores.tasks.listForGroup('alpha')[0]!.id;
+    await run('alpha', 'tasks', '3.json', JSON.stringify({ type: 'pause_task', taskId }));
+    expect(events.events).toEqual([
+      { type: 'reply-queued', group: 'alpha', chatJid: 'alpha@g.us', outboxId: 1, sourceKey: 'alpha/messages/1.json', runId: 1 },
+      { type: 'task-scheduled', group: 'alpha', taskId, nextRunAt: Date.UTC(2026, 11, 3, 9) },
+      { type: 'task-changed', group: 'alpha', taskId, status: 'paused' },
+    ]);
+    expect(committed).toEqual([{ outbox: 'hi', cursor: 3, tasks: [] }, { outbox: 'hi', cursor: 3, tasks: ['active'] },
+      { outbox: 'hi', cursor: 3, tasks: ['paused'] }]);
   });
 
   it('refuses files from a folder no group has', async () => {

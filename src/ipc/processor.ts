@@ -7,6 +7,7 @@ import { createHash } from 'node:crypto';
 import { messagesDirFileSchema, taskFileSchema, type FileMessageFile, type MessageFile, type TaskFile, type TurnEndFile } from '@nanokimi/protocol/ipc';
 import type { Db } from '../store/db.ts';
 import type { Group, OutboundFile, QuoteRef } from '../domain.ts';
+import { ignoreEvents, type Emit } from '../events.ts';
 import type { createGroupStore } from '../store/groups.ts';
 import type { createOutboxStore } from '../store/outbox.ts';
 import type { createRunStore } from '../store/runs.ts';
@@ -41,6 +42,7 @@ export type IpcProcessorDeps = {
   stageFile?: (req: { folder: string; rel: string; voice: boolean; key: string }) => Staged;
   /** The message a final reply through `answersThrough` shows it answers (REPLY_QUOTE), if any. */
   quoteFor?: (folder: string, chatJid: string, answersThrough: number) => QuoteRef | undefined;
+  emit?: Emit;
 };
 
 export const WITHHELD_REASON = 'withheld: the reply contains a Kimi login token the host holds, and is never sent to a chat';
@@ -64,6 +66,7 @@ function parse(source: IpcSource, content: string): { ok: true; req: IpcRequest 
 }
 
 export function createIpcProcessor(deps: IpcProcessorDeps): IpcProcessor {
+  const emit = deps.emit ?? ignoreEvents;
   /** Marks the run's messages answered up to `answersThrough`; the agent cannot mark more than it was given. */
   function markAnswered(folder: string, run: ReturnType<IpcProcessorDeps['runs']['latestOpen']>, answersThrough: number | undefined): void {
     if (answersThrough !== undefined && run?.kind === 'chat' && run.deliveredSeq !== null) {
@@ -90,15 +93,19 @@ export function createIpcProcessor(deps: IpcProcessorDeps): IpcProcessor {
         }
         const run = deps.runs.latestOpen(source.folder);
         const quote = action.answersThrough !== undefined ? deps.quoteFor?.(source.folder, action.chatJid, action.answersThrough) : undefined;
-        const added = deps.db.transaction(() => {
-          const fresh = deps.outbox.add({ sourceKey, groupFolder: source.folder, chatJid: action.chatJid,
+        const outboxId = deps.db.transaction(() => {
+          const id = deps.outbox.add({ sourceKey, groupFolder: source.folder, chatJid: action.chatJid,
             text: action.text, runId: run?.id ?? null, ...(file ? { file } : {}), ...(quote ? { quote } : {}) });
           // Stored reply and answered messages commit together, so a crash can neither lose the reply
           // nor answer those messages again.
-          if (fresh) markAnswered(source.folder, run, action.answersThrough);
-          return fresh;
+          if (id !== null) markAnswered(source.folder, run, action.answersThrough);
+          return id;
         })();
-        if (added) deps.onReply(source.folder, action.chatJid, action.answersThrough !== undefined);
+        if (outboxId !== null) {
+          emit({ type: 'reply-queued', group: source.folder, chatJid: action.chatJid, outboxId, sourceKey, runId: run?.id ?? null,
+            ...(file ? { file } : {}) });
+          deps.onReply(source.folder, action.chatJid, action.answersThrough !== undefined);
+        }
         return { ok: true };
       }
       case 'turn-end': {
@@ -118,6 +125,7 @@ export function createIpcProcessor(deps: IpcProcessorDeps): IpcProcessor {
           prompt: action.file.prompt, schedule: action.file.schedule, contextMode: action.file.contextMode,
           status: 'active', nextRunAt: first.firstRun, createdAt: now,
         });
+        emit({ type: 'task-scheduled', group: action.groupFolder, taskId: id, nextRunAt: first.firstRun });
         deps.onTasksChanged(action.groupFolder);
         return { ok: true };
       }
@@ -131,6 +139,7 @@ export function createIpcProcessor(deps: IpcProcessorDeps): IpcProcessor {
           // A resumed task starts from now instead of firing for every slot it missed while paused.
           if (action.status === 'active') deps.tasks.setNextRun(action.taskId, resumeNextRun(task, deps.now(), deps.timeZone));
         })();
+        emit({ type: 'task-changed', group: task.groupFolder, taskId: action.taskId, status: action.status });
         deps.onTasksChanged(task.groupFolder);
         return { ok: true };
       }

@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import readline from 'node:readline';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createRecorder } from '../../test/fixtures/event-recorder.ts';
 import { silentLogger } from '../logger.ts';
 import { ensureIpcDirs } from './ipc-dirs.ts';
 import { openFailure, startIpcWatcher, type IpcWatcher } from './watcher.ts';
@@ -79,6 +80,37 @@ describe('the IPC watcher', () => {
     await watcher!.drain('alpha');
     expect(fs.readFileSync(hostFile, 'utf8')).toBe('keep');
     expect(fs.lstatSync(path.join(ipcDir, 'alpha/errors/x.json.reason')).isFile()).toBe(true);
+  });
+});
+
+describe('what the watcher tells', () => {
+  it('tells of each file once its fate is on disk: processed and gone, refused beside its reason, or left to try again', async () => {
+    const ipcDir = path.join(root, 'ipc');
+    ensureIpcDirs(ipcDir, 'alpha');
+    const events = createRecorder();
+    const dir = path.join(ipcDir, 'alpha');
+    const onDisk: Record<string, unknown> = {};
+    watcher = startIpcWatcher({ ipcDir, folders: () => ['alpha'], log: silentLogger(), rescanMs: 60_000,
+      emit: (e) => {
+        if (e.type.startsWith('ipc-')) {
+          const { file, source } = e as { file: string; source: string };
+          onDisk[file] = { left: fs.existsSync(path.join(dir, source, file)), reason: fs.existsSync(path.join(dir, 'errors', `${file}.reason`)) };
+        }
+        events.emit(e);
+      },
+      process: async (_folder, _source, name) => {
+        if (name === '3.json') throw new Error('database is locked');
+        return name === '2.json' ? { ok: false, reason: 'nope' } : { ok: true };
+      } });
+    for (const n of ['1.json', '2.json']) fs.writeFileSync(path.join(dir, 'messages', n), n);
+    fs.writeFileSync(path.join(dir, 'tasks', '3.json'), '3');
+    await watcher.drain('alpha');
+    expect(events.of('ipc-processed')).toEqual([{ type: 'ipc-processed', group: 'alpha', source: 'messages', file: '1.json' }]);
+    expect(events.of('ipc-refused')).toEqual([{ type: 'ipc-refused', group: 'alpha', source: 'messages', file: '2.json', reason: 'nope' }]);
+    // A held file is tried again at every change or scan, and each try says so.
+    expect(events.of('ipc-held').length).toBeGreaterThan(0);
+    for (const held of events.of('ipc-held')) expect(held).toEqual({ type: 'ipc-held', group: 'alpha', source: 'tasks', file: '3.json', error: 'database is locked' });
+    expect(onDisk).toEqual({ '1.json': { left: false, reason: false }, '2.json': { left: false, reason: true }, '3.json': { left: true, reason: false } });
   });
 });
 

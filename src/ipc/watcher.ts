@@ -8,6 +8,7 @@ import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
 import { MAX_IPC_FILE_BYTES } from '@nanokimi/protocol/ipc';
+import { ignoreEvents, type Emit } from '../events.ts';
 import type { Logger } from '../logger.ts';
 import { ensureIpcDirs, ipcSubdir } from './ipc-dirs.ts';
 
@@ -20,6 +21,7 @@ export type IpcWatcherDeps = {
   folders: () => readonly string[];
   process: IpcProcessor;
   log: Logger;
+  emit?: Emit;
   rescanMs?: number;
 };
 
@@ -50,6 +52,7 @@ export function startIpcWatcher(deps: IpcWatcherDeps): IpcWatcher {
   // One scan per directory at a time; a request during a scan runs one more scan after it.
   const running = new Map<string, Promise<void>>();
   const again = new Set<string>();
+  const emit = deps.emit ?? ignoreEvents;
   let stopped = false;
   // A failure that repeats on every rescan is logged once, until it clears.
   const failing = new Map<string, string>();
@@ -102,6 +105,7 @@ export function startIpcWatcher(deps: IpcWatcherDeps): IpcWatcher {
         if (answer instanceof Error) {
           failed(file, answer.message, () => deps.log.error({ group: folder, file: name, err: String(answer) },
             'IPC file could not be processed; left in place and tried again at the next change or rescan'));
+          emit({ type: 'ipc-held', group: folder, source, file: name, error: answer.message });
           return 'held';
         }
         verdict = answer;
@@ -112,9 +116,11 @@ export function startIpcWatcher(deps: IpcWatcherDeps): IpcWatcher {
     failing.delete(file);
     if (verdict.ok) {
       await fsp.rm(file, { force: true });
+      emit({ type: 'ipc-processed', group: folder, source, file: name });
     } else {
       deps.log.warn({ group: folder, source, file: name, reason: verdict.reason }, 'IPC file refused; moved to errors/');
       await quarantine(folder, dir, name, verdict.reason);
+      emit({ type: 'ipc-refused', group: folder, source, file: name, reason: verdict.reason });
     }
     return 'done';
   }

@@ -1,5 +1,6 @@
 import { pino } from 'pino';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { createRecorder } from '../../test/fixtures/event-recorder.ts';
 import { ChannelRefused, ChannelUnavailable, type Channel, type ChannelEvents } from '../channels/channel.ts';
 import { silentLogger, type Logger } from '../logger.ts';
 import { openDb, type Db } from '../store/db.ts';
@@ -100,6 +101,36 @@ describe('outbox sender', () => {
     expect(channel.delivered.map((d) => d.text)).toEqual(['after it']);
     expect(told).toEqual(['poison: ChannelRefused: refused: poison']);
     expect(outbox.deadLetters().map((d) => d.text)).toEqual(['poison']);
+  });
+
+  it('tells of each reply delivered, not delivered yet (down or refused), or set aside, once the outbox says so', async () => {
+    vi.useFakeTimers();
+    const events = createRecorder();
+    channel.failures = 1;
+    channel.refused.add('poison');
+    const hello = add(FAMILY, 'hello')!;
+    const poison = add(WORK, 'poison')!;
+    const row = (id: number) => db.prepare('SELECT status, attempts, refusals FROM outbox WHERE id = ?').get(id);
+    // The row as each event finds it: whoever waits on an event may read the outbox at once.
+    const atEmit: unknown[] = [];
+    start({ maxRefusals: 2, emit: (e) => { atEmit.push({ type: e.type, row: row((e as { outboxId: number }).outboxId) }); events.emit(e); } }).wake();
+    await vi.advanceTimersByTimeAsync(5_000);
+    // Two chats, each on its own: their events interleave in no fixed order.
+    expect(events.of('reply-deferred')).toHaveLength(2);
+    expect(events.of('reply-deferred')).toEqual(expect.arrayContaining([
+      { type: 'reply-deferred', outboxId: hello, chatJid: FAMILY, error: 'ChannelUnavailable: not connected', refused: false },
+      { type: 'reply-deferred', outboxId: poison, chatJid: WORK, error: 'ChannelRefused: refused: poison', refused: true },
+    ]));
+    expect(events.of('reply-sent')).toEqual([{ type: 'reply-sent', outboxId: hello, chatJid: FAMILY }]);
+    expect(events.of('reply-dead-lettered')).toEqual([
+      { type: 'reply-dead-lettered', outboxId: poison, chatJid: WORK, error: 'ChannelRefused: refused: poison' }]);
+    expect(atEmit).toHaveLength(4);
+    expect(atEmit).toEqual(expect.arrayContaining([
+      { type: 'reply-deferred', row: { status: 'pending', attempts: 1, refusals: 0 } },
+      { type: 'reply-deferred', row: { status: 'pending', attempts: 1, refusals: 1 } },
+      { type: 'reply-sent', row: { status: 'sent', attempts: 1, refusals: 0 } },
+      { type: 'reply-dead-lettered', row: { status: 'dead', attempts: 2, refusals: 2 } },
+    ]));
   });
 
   it('never sets aside a reply while the channel is merely unavailable, however long', async () => {

@@ -5,6 +5,7 @@
 import fs from 'node:fs';
 import { ChannelRefused, type Channel } from '../channels/channel.ts';
 import type { OutboxRow } from '../domain.ts';
+import { ignoreEvents, type Emit } from '../events.ts';
 import type { Logger } from '../logger.ts';
 import type { createOutboxStore } from '../store/outbox.ts';
 
@@ -18,6 +19,7 @@ export type OutboxSenderDeps = {
   maxRefusals?: number;
   /** A reply was set aside: tell the owner (once per reply). */
   onDeadLetter?: (row: OutboxRow, error: string) => void;
+  emit?: Emit;
 };
 
 export type OutboxSender = {
@@ -35,6 +37,7 @@ export function startOutboxSender(deps: OutboxSenderDeps): OutboxSender {
   const retryTimers = new Map<string, NodeJS.Timeout>();
   const failures = new Map<string, number>();
   const again = new Set<string>();
+  const emit = deps.emit ?? ignoreEvents;
   let stopped = false;
 
   function scheduleRetry(chatJid: string): void {
@@ -60,11 +63,13 @@ export function startOutboxSender(deps: OutboxSenderDeps): OutboxSender {
           // Set aside, kept: the replies after it are no longer held up by it.
           deps.log.error({ chatJid, outboxId: row.id, err: String(err) }, 'Reply refused again and again; set aside, the next replies go on');
           deps.onDeadLetter?.(row, String(err));
+          emit({ type: 'reply-dead-lettered', outboxId: row.id, chatJid, error: String(err) });
           continue;
         }
         if (!(err instanceof ChannelRefused)) deps.outbox.markFailedAttempt(row.id, String(err));
         failures.set(chatJid, (failures.get(chatJid) ?? 0) + 1);
         deps.log.warn({ chatJid, outboxId: row.id, err: String(err) }, 'Reply not delivered yet; it stays in the outbox');
+        emit({ type: 'reply-deferred', outboxId: row.id, chatJid, error: String(err), refused: err instanceof ChannelRefused });
         again.delete(chatJid); // the backoff timer, not an eager wake, decides when to try again
         scheduleRetry(chatJid);
         return;
@@ -74,6 +79,7 @@ export function startOutboxSender(deps: OutboxSenderDeps): OutboxSender {
       if (row.file) fs.rmSync(row.file.path, { force: true });
       failures.delete(chatJid);
       deps.log.info({ chatJid, outboxId: row.id, chars: row.text.length }, 'Reply delivered');
+      emit({ type: 'reply-sent', outboxId: row.id, chatJid });
     }
   }
 

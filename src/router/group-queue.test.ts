@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { createRecorder } from '../../test/fixtures/event-recorder.ts';
 import type { AgentFailure } from '../agent/agent-runner.ts';
 import { silentLogger } from '../logger.ts';
 import { createGroupQueue, type GroupQueue, type GroupQueueDeps, type WorkResult } from './group-queue.ts';
@@ -61,6 +62,36 @@ describe('group queue', () => {
     await finish(1);
     expect(started()).toEqual(['family', 'family']);
     expect(queue.active()).toBe(0);
+  });
+
+  it('tells when a group gets work, when failed work will be tried again or is given up, and when the group is idle again', async () => {
+    const events = createRecorder();
+    const toldAtGiveUp: number[] = [];
+    start({ maxAttempts: 2, backoffBaseMs: 100,
+      emit: (e) => { if (e.type === 'gave-up') toldAtGiveUp.push(gaveUp.length); events.emit(e); } });
+    queue.notify('family');
+    await finish(0, fail(crashed));
+    await vi.advanceTimersByTimeAsync(120);
+    await finish(1, fail(crashed));
+    expect(events.events).toEqual([
+      { type: 'group-queued', group: 'family' },
+      { type: 'retry-scheduled', group: 'family', attempt: 1, delayMs: expect.any(Number), failure: crashed },
+      { type: 'gave-up', group: 'family', failure: crashed },
+      { type: 'group-idle', group: 'family' },
+    ]);
+    expect(events.of('retry-scheduled')[0]!.delayMs).toBeGreaterThanOrEqual(80);
+    expect(toldAtGiveUp).toEqual([1]); // the chat was told before the event says so
+  });
+
+  it('is idle only once the run owed to a notify during a run is over too', async () => {
+    const events = createRecorder();
+    start({ emit: events.emit });
+    queue.notify('family');
+    queue.notify('family');
+    await finish(0);
+    expect(events.of('group-idle')).toEqual([]);
+    await finish(1);
+    expect(events.events).toEqual([{ type: 'group-queued', group: 'family' }, { type: 'group-idle', group: 'family' }]);
   });
 
   it('a notify after a run ended starts a new run', async () => {

@@ -4,6 +4,7 @@
  * It knows nothing of what the work is; `work(folder)` does it.
  */
 import type { AgentFailure } from '../agent/agent-runner.ts';
+import { ignoreEvents, type Emit } from '../events.ts';
 import type { Logger } from '../logger.ts';
 
 export type WorkResult = { ok: true } | { ok: false; failure: AgentFailure };
@@ -17,6 +18,7 @@ export type GroupQueueDeps = {
   /** A group's work succeeded (resets alerts that wait for things to work again). */
   onSuccess?: (folder: string) => void;
   log: Logger;
+  emit?: Emit;
   backoffBaseMs?: number;
   backoffMaxMs?: number;
   /** The shortest wait after the provider said "rate limited" (default a minute). */
@@ -49,6 +51,7 @@ export function createGroupQueue(deps: GroupQueueDeps): GroupQueue {
   const base = deps.backoffBaseMs ?? 5000;
   const max = deps.backoffMaxMs ?? 5 * 60_000;
   const rateLimitMin = deps.rateLimitMinMs ?? 60_000;
+  const emit = deps.emit ?? ignoreEvents;
 
   const state = (folder: string): GroupState => states.get(folder) ?? { kind: 'idle' };
 
@@ -63,6 +66,16 @@ export function createGroupQueue(deps: GroupQueueDeps): GroupQueue {
     states.set(folder, { kind: 'backoff', timer });
   }
 
+  function idle(folder: string): void {
+    states.set(folder, { kind: 'idle' });
+    emit({ type: 'group-idle', group: folder });
+  }
+
+  function giveUp(folder: string, failure: AgentFailure): void {
+    deps.onGiveUp(folder, failure);
+    emit({ type: 'gave-up', group: folder, failure });
+  }
+
   function finished(folder: string, result: WorkResult, again: boolean): void {
     running--;
     if (result.ok) {
@@ -70,7 +83,7 @@ export function createGroupQueue(deps: GroupQueueDeps): GroupQueue {
       deps.onSuccess?.(folder);
     } else if (stopped) {
       // Cut short by shutdown: nobody is told it failed; the messages are still unanswered and run after restart.
-      states.set(folder, { kind: 'idle' });
+      idle(folder);
       return;
     } else {
       const f = result.failure;
@@ -81,18 +94,20 @@ export function createGroupQueue(deps: GroupQueueDeps): GroupQueue {
       const waitForDocker = f.kind === 'unavailable';
       if (!stopped && f.retryable && (n < deps.maxAttempts || waitForDocker)) {
         attempts.set(folder, n);
-        if (n === deps.maxAttempts) deps.onGiveUp(folder, f);
+        if (n === deps.maxAttempts) giveUp(folder, f);
         const backoff = n < deps.maxAttempts ? Math.min(max, base * 2 ** (n - 1)) * (0.8 + Math.random() * 0.4) : max;
         // A rate limit lifts on the provider's clock, not ours: asking again soon only extends it.
-        retryLater(folder, f.kind === 'rate-limited' ? Math.max(backoff, rateLimitMin) : backoff);
+        const delayMs = f.kind === 'rate-limited' ? Math.max(backoff, rateLimitMin) : backoff;
+        retryLater(folder, delayMs);
+        emit({ type: 'retry-scheduled', group: folder, attempt: n, delayMs, failure: f });
         pump();
         return;
       }
       attempts.delete(folder);
-      deps.onGiveUp(folder, f);
+      giveUp(folder, f);
     }
     if (again && !stopped) enqueue(folder);
-    else states.set(folder, { kind: 'idle' });
+    else idle(folder);
     pump();
   }
 
@@ -115,7 +130,11 @@ export function createGroupQueue(deps: GroupQueueDeps): GroupQueue {
     notify(folder) {
       if (stopped) return;
       const s = state(folder);
-      if (s.kind === 'idle') { enqueue(folder); pump(); }
+      if (s.kind === 'idle') {
+        enqueue(folder);
+        emit({ type: 'group-queued', group: folder });
+        pump();
+      }
       else if (s.kind === 'running') s.again = true;
       // queued: it will run; backoff: the retry picks up the new work too.
     },

@@ -8,7 +8,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { CLOSE_SENTINEL, inputFileSchema } from '@nanokimi/protocol/ipc';
+import { createRecorder, type Recorder } from '../../test/fixtures/event-recorder.ts';
 import type { AgentRunner, AgentRunRequest } from '../agent/agent-runner.ts';
+import type { Emit } from '../events.ts';
 import { ensureIpcDirs } from '../ipc/ipc-dirs.ts';
 import { silentLogger } from '../logger.ts';
 import { openDb } from '../store/db.ts';
@@ -17,8 +19,10 @@ import { createGroupWorker } from './group-worker.ts';
 
 let dir: string;
 let stores: Stores;
+let events: Recorder;
 beforeEach(() => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nk-worker-'));
+  events = createRecorder();
   stores = createStores(openDb(':memory:'));
   stores.groups.insert({ folder: 'family', jid: 'family@g.us', name: 'Family', requiresTrigger: true,
     isMain: false, container: {}, createdAt: 0 });
@@ -29,22 +33,25 @@ afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
 const say = (id: string, text: string) =>
   stores.messages.insert({ chatJid: 'family@g.us', id, senderId: 'a', senderName: 'Ana', text, sentAt: 1 }, 'family', true);
 
-function worker(agent: AgentRunner, over: { idleMs?: number; timeoutMs?: number; typing?: string[] } = {}) {
+function worker(agent: AgentRunner, over: { idleMs?: number; timeoutMs?: number; typing?: string[]; emit?: Emit } = {}) {
   return createGroupWorker({ ...stores, agent, ipcDir: dir, timeZone: 'UTC', maxPromptChars: 10_000,
     idleMs: over.idleMs ?? 60_000, timeoutMs: over.timeoutMs ?? 60_000, drainIpc: async () => undefined,
     setTyping: (jid, on) => over.typing?.push(`${jid} ${on ? 'on' : 'off'}`), beforeRun: () => undefined, notify: () => undefined,
-    log: silentLogger() });
+    log: silentLogger(), emit: over.emit ?? events.emit });
 }
 
 /** An agent the test steers: it records inputs and ends when told, on the close sentinel, or on abort. */
 function steeredAgent() {
   const inputs: string[] = [];
   const requests: AgentRunRequest[] = [];
+  // Each input as the agent takes it in: the test waits on these rather than polling `inputs`.
+  const took = createRecorder<{ type: 'input'; text: string }>();
+  const take = (text: string) => { inputs.push(text); took.emit({ type: 'input', text }); };
   let finish: (() => void) | undefined;
   const agent: AgentRunner = {
     async run(req) {
       requests.push(req);
-      inputs.push(req.input.text);
+      take(req.input.text);
       const input = path.join(req.ipcDir, 'input');
       await new Promise<void>((resolve) => {
         const done = () => { clearInterval(poll); resolve(); };
@@ -55,7 +62,7 @@ function steeredAgent() {
             if (name === CLOSE_SENTINEL) { done(); return; }
             if (name.startsWith('.')) continue; // still being written
             const file = path.join(input, name);
-            inputs.push(inputFileSchema.parse(JSON.parse(fs.readFileSync(file, 'utf8'))).text);
+            take(inputFileSchema.parse(JSON.parse(fs.readFileSync(file, 'utf8'))).text);
             fs.rmSync(file);
           }
         }, 10);
@@ -63,10 +70,8 @@ function steeredAgent() {
       return req.signal.aborted ? { ok: false, failure: { kind: 'timeout', message: 'stopped', retryable: true } } : { ok: true };
     },
   };
-  return { agent, inputs, requests, finish: () => finish?.() };
+  return { agent, inputs, requests, took, finish: () => finish?.() };
 }
-
-const until = async (check: () => boolean) => { for (let i = 0; i < 300 && !check(); i++) await new Promise((r) => setTimeout(r, 10)); };
 
 describe('the group worker', () => {
   it('hands a follow-up to the live run instead of starting a second one', async () => {
@@ -74,10 +79,11 @@ describe('the group worker', () => {
     const w = worker(a.agent);
     say('1', 'first');
     const work = w.work('family');
-    await until(() => a.requests.length === 1);
+    await events.next('run-started');
     say('2', 'second');
     expect(await w.pipe('family')).toBe(true);
-    await until(() => a.inputs.length === 2);
+    expect(events.of('input-piped')).toEqual([{ type: 'input-piped', group: 'family', runId: 1, fromSeq: 2, toSeq: 2 }]);
+    await a.took.next('input', (i) => i.text.includes('second'));
     a.finish();
     expect(await work).toEqual({ ok: true });
     expect(a.requests).toHaveLength(1);
@@ -91,7 +97,7 @@ describe('the group worker', () => {
     const w = worker(a.agent, { idleMs: 50 });
     say('1', 'hi');
     const work = w.work('family');
-    await until(() => a.requests.length === 1);
+    await events.next('run-started');
     w.noteOutput('family'); // a reply arrived: from now on the agent only waits for follow-ups
     expect(await work).toEqual({ ok: true });
     expect(fs.readdirSync(path.join(dir, 'family', 'input'))).toEqual([]); // the sentinel is cleared after the run
@@ -103,7 +109,7 @@ describe('the group worker', () => {
     const w = worker(a.agent, { typing });
     say('1', 'hi');
     const work = w.work('family');
-    await until(() => a.requests.length === 1);
+    await events.next('run-started');
     w.noteOutput('family', false); // a progress message: the turn goes on
     expect(typing).toEqual(['family@g.us on']);
     w.noteOutput('family', true); // the answer: the turn is over, the agent only waits now
@@ -144,6 +150,24 @@ describe('the group worker', () => {
     say('1', 'hi');
     expect(await w.work('family')).toMatchObject({ ok: false, failure: { kind: 'timeout' } });
     expect(stores.groups.cursor('family')).toBe(0);
+    expect(events.events).toEqual([{ type: 'run-started', group: 'family', runId: 1, kind: 'chat', chatJid: 'family@g.us' },
+      { type: 'run-finished', group: 'family', runId: 1, kind: 'chat', outcome: 'failed', failure: expect.objectContaining({ kind: 'timeout' }) }]);
+  });
+
+  it('says a run finished only once its messages count as answered and its session is kept', async () => {
+    const a = steeredAgent();
+    const atEnd: unknown[] = [];
+    const w = worker(a.agent, { emit: (e) => {
+      if (e.type === 'run-finished') atEnd.push({ cursor: stores.groups.cursor('family'), session: stores.groups.session('family') });
+      events.emit(e);
+    } });
+    say('1', 'hi');
+    const work = w.work('family');
+    await events.next('run-started');
+    a.finish();
+    expect(await events.next('run-finished')).toEqual({ type: 'run-finished', group: 'family', runId: 1, kind: 'chat', outcome: 'done' });
+    expect(atEnd).toEqual([{ cursor: 1, session: a.requests[0]!.sessionId }]);
+    expect(await work).toEqual({ ok: true });
   });
 
   it('keeps the group\'s session id after a good run and reuses it', async () => {
@@ -151,12 +175,12 @@ describe('the group worker', () => {
     const w = worker(a.agent);
     say('1', 'hi');
     const first = w.work('family');
-    await until(() => a.requests.length === 1);
+    await events.next('run-started');
     a.finish();
     await first;
     say('2', 'again');
     const second = w.work('family');
-    await until(() => a.requests.length === 2);
+    await events.next('run-started');
     a.finish();
     await second;
     expect(a.requests[1]!.sessionId).toBe(a.requests[0]!.sessionId);
@@ -170,7 +194,7 @@ describe('the group worker', () => {
     w.queueTask({ id: 't1', groupFolder: 'family', chatJid: 'family@g.us', prompt: 'daily summary', schedule: { kind: 'cron', value: '0 9 * * *' },
       contextMode: 'isolated', status: 'active', nextRunAt: null, lastRunAt: null, createdAt: 0 });
     const work = w.work('family');
-    await until(() => a.requests.length === 1);
+    await events.next('run-started');
     a.finish();
     await work;
     expect(a.requests[0]!.input).toEqual({ type: 'task', taskId: 't1', text: expect.stringContaining('daily summary') });

@@ -10,6 +10,7 @@ import { writeJsonAtomic, writeFileAtomic, uniqueFileName } from '@nanokimi/prot
 import { CLOSE_SENTINEL, inputFileSchema, MAX_IPC_FILE_BYTES, type InputFile } from '@nanokimi/protocol/ipc';
 import type { AgentRunner, AgentRunResult } from '../agent/agent-runner.ts';
 import type { Group } from '../domain.ts';
+import { ignoreEvents, type Emit } from '../events.ts';
 import type { Logger } from '../logger.ts';
 import type { createGroupStore } from '../store/groups.ts';
 import type { createMessageStore } from '../store/messages.ts';
@@ -41,6 +42,7 @@ export type GroupWorkerDeps = {
   /** Tells the chat about a failed task run. */
   notify: (folder: string, chatJid: string, text: string, key: string) => void;
   log: Logger;
+  emit?: Emit;
 };
 
 /** A run in progress; `deliveredSeq` is null for task runs, which answer no messages. */
@@ -65,6 +67,7 @@ export function createGroupWorker(deps: GroupWorkerDeps): GroupWorker {
   const live = new Map<string, LiveRun>();
   const dueTasks = new Map<string, Task[]>();
   const inputDir = (folder: string) => ipcSubdir(deps.ipcDir, folder, 'input');
+  const emit = deps.emit ?? ignoreEvents;
 
   async function pendingInputs(folder: string): Promise<{ name: string; fromSeq: number | null }[]> {
     const names = await fsp.readdir(inputDir(folder)).catch(() => [] as string[]);
@@ -117,6 +120,7 @@ export function createGroupWorker(deps: GroupWorkerDeps): GroupWorker {
     armTimers(run);
     deps.setTyping(chatJid, true);
     deps.log.info({ group: group.folder, runId, kind }, 'Agent run started');
+    emit({ type: 'run-started', group: group.folder, runId, kind, chatJid });
     try {
       const result = await deps.agent.run({ runId, group, input, chatJid, sessionId,
         ipcDir: path.join(deps.ipcDir, group.folder), signal: run.abort.signal })
@@ -153,13 +157,21 @@ export function createGroupWorker(deps: GroupWorkerDeps): GroupWorker {
     const leftoverFrom = await collectLeftovers(group.folder);
     if (!result.ok) {
       deps.runs.finish(run.runId, 'failed', result.failure.message);
+      finished(run, 'chat', result);
       return { ok: false, failure: result.failure };
     }
     // A clean end answers everything the agent picked up, replies or not (it may choose silence).
     deps.groups.advanceCursor(group.folder, leftoverFrom === null ? run.deliveredSeq! : leftoverFrom - 1);
     deps.groups.saveSession(group.folder, run.sessionId);
     deps.runs.finish(run.runId, 'done');
+    finished(run, 'chat', result);
     return { ok: true };
+  }
+
+  /** Told once everything the run's end changes is stored. */
+  function finished(run: LiveRun, kind: 'chat' | 'task', result: AgentRunResult): void {
+    emit({ type: 'run-finished', group: run.group.folder, runId: run.runId, kind, outcome: result.ok ? 'done' : 'failed',
+      ...(result.ok ? {} : { failure: result.failure }) });
   }
 
   async function runTask(group: Group, task: Task): Promise<void> {
@@ -178,6 +190,7 @@ export function createGroupWorker(deps: GroupWorkerDeps): GroupWorker {
     } else if (task.contextMode === 'group') {
       deps.groups.saveSession(group.folder, run.sessionId);
     }
+    finished(run, 'task', result);
   }
 
   return {
@@ -213,6 +226,7 @@ export function createGroupWorker(deps: GroupWorkerDeps): GroupWorker {
         return false;
       }
       deps.runs.delivered(run.runId, toSeq);
+      emit({ type: 'input-piped', group: folder, runId: run.runId, fromSeq: fresh[0]!.seq, toSeq });
       armTimers(run);
       deps.setTyping(run.chatJid, true);
       return true;

@@ -3,6 +3,7 @@
  * stored (once), and who is woken: the group's live run, the queue, pairing, or nobody.
  */
 import { describe, expect, it } from 'vitest';
+import { createRecorder } from '../../test/fixtures/event-recorder.ts';
 import type { Group, InboundMessage } from '../domain.ts';
 import { silentLogger } from '../logger.ts';
 import { openDb } from '../store/db.ts';
@@ -54,17 +55,18 @@ const rows: Row[] = [
 
 function setUp(live: boolean) {
   const stores = createStores(openDb(':memory:'));
+  const events = createRecorder();
   stores.groups.insert(family);
   stores.groups.insert(main);
   const calls = { queued: [] as string[], piped: [] as string[], refusedWakes: 0, unknownDirect: 0, commands: [] as string[] };
   const router = createRouter({
-    groups: stores.groups, messages: stores.messages, log: silentLogger(), assistantName: 'Kai',
+    groups: stores.groups, messages: stores.messages, log: silentLogger(), assistantName: 'Kai', emit: events.emit,
     queue: { notify: (f: string) => { calls.queued.push(f); } } as never,
     worker: { pipe: async (f: string) => { if (!live) return false; calls.piped.push(f); return true; } },
     pairing: { unknownDirect: () => { calls.unknownDirect++; }, command: (t: string) => { calls.commands.push(t); return true; } } as never,
     onRefusedWake: () => { calls.refusedWakes++; },
   });
-  return { stores, router, calls };
+  return { stores, router, calls, events };
 }
 
 describe('the router', () => {
@@ -78,6 +80,20 @@ describe('the router', () => {
     if (row.refusedWakes !== undefined) expect(calls.refusedWakes).toBe(row.refusedWakes);
     if (row.unknownDirect !== undefined) expect(calls.unknownDirect).toBe(row.unknownDirect);
     if (row.commands) expect(calls.commands).toEqual(row.commands);
+  });
+
+  it('tells of each message once it is stored, and of a redelivery that changed nothing', async () => {
+    const { router, events } = setUp(false);
+    const photo = m({ text: '@Kai look', attachment: { kind: 'image', mimeType: 'image/jpeg' } });
+    const chatter = m({ text: 'nice' });
+    for (const msg of [photo, { ...photo }, chatter, { ...chatter }]) await router.handle(msg);
+    expect(events.events).toEqual([
+      { type: 'message-stored', group: 'family', chatJid: 'fam@g.us', msgId: photo.id, seq: 1, triggers: true },
+      // A file's message is known before its file is fetched again; a text one when the insert finds it.
+      { type: 'message-duplicate', chatJid: 'fam@g.us', msgId: photo.id },
+      { type: 'message-stored', group: 'family', chatJid: 'fam@g.us', msgId: chatter.id, seq: 2, triggers: false },
+      { type: 'message-duplicate', chatJid: 'fam@g.us', msgId: chatter.id },
+    ]);
   });
 
   it('after a restart, queues every group with an unanswered mention, and only those', async () => {

@@ -4,6 +4,7 @@
  */
 import { LOCAL_JID_PREFIX, type Group, type InboundMessage } from '../domain.ts';
 import type { FetchAttachment } from '../channels/channel.ts';
+import { ignoreEvents, type Emit } from '../events.ts';
 import type { Logger } from '../logger.ts';
 import type { MediaKeeper } from '../media/keeper.ts';
 import type { createGroupStore } from '../store/groups.ts';
@@ -29,9 +30,11 @@ export type RouterDeps = {
   /** ASSISTANT_NAME: "@" + it is the trigger word. */
   assistantName: string;
   log: Logger;
+  emit?: Emit;
 };
 
 export function createRouter(deps: RouterDeps) {
+  const emit = deps.emit ?? ignoreEvents;
   function groupFor(chatJid: string): Group | undefined {
     return chatJid.startsWith(LOCAL_JID_PREFIX)
       ? deps.groups.get(chatJid.slice(LOCAL_JID_PREFIX.length))
@@ -46,6 +49,7 @@ export function createRouter(deps: RouterDeps) {
       const triggers = group && !isPairingAnswer ? shouldTrigger(msg, group, deps.assistantName) : false;
       if (msg.attachment && deps.messages.has(msg.chatJid, msg.id)) {
         deps.log.debug({ chatJid: msg.chatJid, id: msg.id }, 'Duplicate message ignored');
+        emit({ type: 'message-duplicate', chatJid: msg.chatJid, msgId: msg.id });
         return;
       }
       // Files of registered groups are fetched before the message is stored, so the agent never
@@ -56,8 +60,10 @@ export function createRouter(deps: RouterDeps) {
       const seq = deps.messages.insert(msg, group?.folder ?? null, triggers, attachment);
       if (seq === null) {
         deps.log.debug({ chatJid: msg.chatJid, id: msg.id }, 'Duplicate message ignored');
+        emit({ type: 'message-duplicate', chatJid: msg.chatJid, msgId: msg.id });
         return;
       }
+      emit({ type: 'message-stored', group: group?.folder ?? null, chatJid: msg.chatJid, msgId: msg.id, seq, triggers });
       if (isPairingAnswer) { deps.pairing!.command(msg.text); return; }
       if (group && !triggers && !senderMayWake(msg, group) && shouldTrigger(msg, { ...group, allowedSenders: undefined }, deps.assistantName)) {
         deps.log.info({ group: group.folder, sender: msg.senderId }, 'A sender not on the group\'s list tried to wake the assistant');

@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { createRecorder, type Recorder } from '../../test/fixtures/event-recorder.ts';
 import { silentLogger } from '../logger.ts';
 import { openDb } from '../store/db.ts';
 import { createTaskStore, type NewTask, type Task } from '../store/tasks.ts';
@@ -12,6 +13,7 @@ describe('scheduler', () => {
   let tasks: ReturnType<typeof createTaskStore>;
   let fired: { id: string; at: number }[];
   let stop: (() => void) | undefined;
+  let events: Recorder;
 
   const task = (over: Partial<NewTask>): NewTask => ({
     id: 'task-1', groupFolder: 'family', chatJid: '123@g.us', prompt: 'good morning',
@@ -20,7 +22,7 @@ describe('scheduler', () => {
   const start = () => {
     const s = startScheduler({
       tasks, timeZone: TZ, log: silentLogger(),
-      onDue: (t: Task) => { fired.push({ id: t.id, at: Date.now() }); },
+      onDue: (t: Task) => { fired.push({ id: t.id, at: Date.now() }); }, emit: events.emit,
     });
     stop = s.stop;
     return s;
@@ -31,6 +33,7 @@ describe('scheduler', () => {
     vi.setSystemTime(utc('2026-01-10T07:00:00Z')); // 08:00 in Madrid
     tasks = createTaskStore(openDb(':memory:'));
     fired = [];
+    events = createRecorder();
   });
   afterEach(() => { stop?.(); stop = undefined; vi.useRealTimers(); });
 
@@ -44,6 +47,11 @@ describe('scheduler', () => {
     expect(tasks.get('task-1')?.nextRunAt).toBe(utc('2026-01-11T08:00:00Z'));
     await vi.advanceTimersByTimeAsync(24 * 60 * MIN);
     expect(fired.map((f) => f.at)).toEqual([utc('2026-01-10T08:00:00Z'), utc('2026-01-11T08:00:00Z')]);
+    // Each time with the next run it stored before handing the task over.
+    expect(events.events).toEqual([
+      { type: 'task-due', group: 'family', taskId: 'task-1', nextRunAt: utc('2026-01-11T08:00:00Z') },
+      { type: 'task-due', group: 'family', taskId: 'task-1', nextRunAt: utc('2026-01-12T08:00:00Z') },
+    ]);
   });
 
   it('does not fire a paused task', async () => {

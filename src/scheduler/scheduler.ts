@@ -1,4 +1,5 @@
 /** @module Fires scheduled tasks when they fall due: the one scheduler file that uses timers and the clock. */
+import { ignoreEvents, type Emit } from '../events.ts';
 import type { Logger } from '../logger.ts';
 import type { Task, createTaskStore } from '../store/tasks.ts';
 import { nextRunAfter, zonedTimeToEpoch } from './next-run.ts';
@@ -12,8 +13,10 @@ export function startScheduler(deps: {
   now?: () => number;
   onDue: (task: Task) => void;
   log: Logger;
+  emit?: Emit;
 }): { wake(): void; stop(): void } {
   const { tasks, timeZone, onDue, log } = deps;
+  const emit = deps.emit ?? ignoreEvents;
   const now = deps.now ?? (() => Date.now());
   let timer: ReturnType<typeof setTimeout> | undefined;
   let stopped = false;
@@ -51,6 +54,7 @@ export function startScheduler(deps: {
       } catch (err) {
         log.error({ err, taskId: task.id }, 'onDue failed');
       }
+      emit({ type: 'task-due', group: task.groupFolder, taskId: task.id, nextRunAt: next });
     }
     arm();
   }

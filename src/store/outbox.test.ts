@@ -17,8 +17,8 @@ describe('outbox store', () => {
   });
 
   it('adds a reply once per source key; adding it again is a no-op', () => {
-    expect(outbox.add(reply({ text: 'first' }))).toBe(true);
-    expect(outbox.add(reply({ text: 'again' }))).toBe(false);
+    expect(outbox.add(reply({ text: 'first' }))).toBe(1);
+    expect(outbox.add(reply({ text: 'again' }))).toBeNull();
     expect(rows()).toEqual([{ source_key: 'family/messages/1.json', text: 'first', status: 'pending' }]);
   });
 

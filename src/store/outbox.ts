@@ -19,9 +19,12 @@ export function createOutboxStore(db: Db) {
   const sentFor = db.prepare(`SELECT chat_jid AS chatJid, text FROM outbox WHERE status = 'sent' ORDER BY id`);
 
   return {
-    /** Adds a reply; returns false when this source was already stored (a file processed twice). */
-    add: (r: NewReply) => insert.run({ ...r, createdAt: Date.now(), file: r.file ? JSON.stringify(r.file) : null,
-      quote: r.quote ? JSON.stringify(r.quote) : null }).changes === 1,
+    /** Adds a reply and returns its id; null when this source was already stored (a file processed twice). */
+    add: (r: NewReply): number | null => {
+      const res = insert.run({ ...r, createdAt: Date.now(), file: r.file ? JSON.stringify(r.file) : null,
+        quote: r.quote ? JSON.stringify(r.quote) : null });
+      return res.changes === 1 ? Number(res.lastInsertRowid) : null;
+    },
     next: (chatJid: string): OutboxRow | undefined => {
       const row = oldestPending.get(chatJid) as (Omit<OutboxRow, 'file' | 'quote'> & { file: string | null; quote: string | null }) | undefined;
       if (!row) return undefined;

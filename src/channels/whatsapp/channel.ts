@@ -5,6 +5,7 @@
  */
 import { jidNormalizedUser, type AnyMessageContent, type GroupMetadata } from '@whiskeysockets/baileys';
 import type { Db } from '../../store/db.ts';
+import { ignoreEvents, type Emit } from '../../events.ts';
 import type { Logger } from '../../logger.ts';
 import { ChannelRefused, ChannelUnavailable, type Channel, type ChannelEvents } from '../channel.ts';
 import { createSqliteAuthState } from './auth-store.ts';
@@ -37,6 +38,7 @@ export type WhatsAppDeps = {
   now?: () => number;
   /** fetch options for WhatsApp's media host; only tests set them, to reach a local one. */
   mediaFetch?: RequestInit;
+  emit?: Emit;
 };
 
 export type WhatsAppChannel = Channel & { status(): ConnectionStatus };
@@ -63,6 +65,7 @@ export function createWhatsAppChannel(deps: WhatsAppDeps): WhatsAppChannel {
   const sending = new Set<string>(); // ids in flight: their echo may arrive before sendMessage resolves
   const typing = new Map<string, { cancel(): void }>();
   const pace = createSendPace(deps.pace ?? DEFAULT_PACE);
+  const emit = deps.emit ?? ignoreEvents;
   let sock: WaSocket | undefined;
   let events: ChannelEvents | undefined;
   let status: ConnectionStatus = 'stopped';
@@ -142,6 +145,7 @@ export function createWhatsAppChannel(deps: WhatsAppDeps): WhatsAppChannel {
           const waitMs = STORE_RETRY_MS * 2 ** (attempt - 1);
           deps.log.warn({ err: String(err), chatJid: inbound.chatJid, id: inbound.id, attempt, retryInMs: waitMs },
             'Inbound WhatsApp message could not be stored yet; trying again');
+          emit({ type: 'message-store-retry', chatJid: inbound.chatJid, msgId: inbound.id, attempt, retryInMs: waitMs });
           await new Promise((r) => setTimeout(r, waitMs));
         }
       }
@@ -189,7 +193,8 @@ export function createWhatsAppChannel(deps: WhatsAppDeps): WhatsAppChannel {
     });
     // One upsert at a time, so messages are stored (and get their seq) in the order WhatsApp delivered them.
     s.ev.on('messages.upsert', ({ messages, type }) => { upserts = upserts.then(() => handleUpsert(messages, type))
-      .catch((err: unknown) => deps.log.error({ err: String(err) }, 'A WhatsApp upsert could not be handled')); });
+      .catch((err: unknown) => deps.log.error({ err: String(err) }, 'A WhatsApp upsert could not be handled'))
+      .then(() => emit({ type: 'upsert-handled', ids: messages.map((m) => m.key?.id ?? '') })); });
     const forget = (jid?: string | null) => { if (jid) metadata.delete(jid); };
     s.ev.on('groups.upsert', (gs) => gs.forEach((g) => { metadata.set(g.id, g); deps.recordChat(g.id, g.subject ?? ''); }));
     s.ev.on('groups.update', (gs) => gs.forEach((g) => { forget(g.id); if (g.id && g.subject) deps.recordChat(g.id, g.subject); }));

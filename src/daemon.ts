@@ -42,6 +42,8 @@ export type DaemonDeps = {
   channels?: ((stores: Stores, emit: Emit) => Channel)[];
   /** Told of every durable fact (src/events.ts): tests wait on these; nothing in the daemon depends on them. */
   events?: Emit;
+  /** The clock for what is stored and decided by time; Date.now unless a test sets one. */
+  now?: () => number;
 };
 
 export type Daemon = { stores: Stores; stop(): Promise<void> };
@@ -66,10 +68,11 @@ function ensureMainGroup(stores: Stores, register: (g: NewGroup) => void): void 
 
 export async function startDaemon(deps: DaemonDeps): Promise<Daemon> {
   const { config, log } = deps;
+  const now = deps.now ?? Date.now;
   const emit = guardEmit(deps.events ?? ignoreEvents, (err, event) => log.error({ err, event: event.type }, 'An event observer failed'));
   fs.mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
   fs.mkdirSync(config.groupsDir, { recursive: true });
-  const stores = createStores(openDb(config.dbPath));
+  const stores = createStores(openDb(config.dbPath), now);
   const { groups, messages, outbox, runs, tasks } = stores;
 
   // Declared early: registration (even of main, below) starts watching the new group's IPC directory.
@@ -101,7 +104,7 @@ export async function startDaemon(deps: DaemonDeps): Promise<Daemon> {
     drainIpc: async (folder) => watcher?.drain(folder),
     setTyping: (jid, on) => channels.find((c) => c.owns(jid))?.setTyping?.(jid, on),
     beforeRun: (group) => writeSnapshots(snapshotDeps, group),
-    notify, log, emit,
+    notify, log, emit, now,
   });
 
   let authAlerted = false;
@@ -117,7 +120,7 @@ export async function startDaemon(deps: DaemonDeps): Promise<Daemon> {
     gaveUp.done();
   }
   const custody = startTokenCustody({ dataDir: config.dataDir, cliVersion: pinnedKimiVersion(), log,
-    onLoginLost: (message) => { authAlerted = true; tellMain(`${config.assistantName} cannot answer anywhere: ${message}`, `login-lost/${Date.now()}`); } });
+    onLoginLost: (message) => { authAlerted = true; tellMain(`${config.assistantName} cannot answer anywhere: ${message}`, `login-lost/${now()}`); } });
   const queue = createGroupQueue({
     maxConcurrent: config.maxConcurrentContainers, maxAttempts: config.agentMaxAttempts,
     work: (folder) => worker.work(folder), log, emit,
@@ -129,16 +132,16 @@ export async function startDaemon(deps: DaemonDeps): Promise<Daemon> {
       // An expired Kimi login stops every group: the owner hears it once in main, whichever group hit it.
       if (failure.kind === 'auth-expired' && !authAlerted && main && main.folder !== folder) {
         authAlerted = true;
-        notify(main.folder, main.jid, `${config.assistantName} cannot answer anywhere: ${failure.message}`, `auth-expired/${Date.now()}`);
+        notify(main.folder, main.jid, `${config.assistantName} cannot answer anywhere: ${failure.message}`, `auth-expired/${now()}`);
       }
       const waiting = messages.after(folder, groups.cursor(folder)).findLast((m) => m.triggers);
       notify(folder, waiting?.chatJid ?? group.jid,
         `${config.assistantName} could not answer: ${failure.message} Your message is kept; it will be tried again with your next message.`,
-        `give-up/${folder}/${waiting?.seq ?? Date.now()}`);
+        `give-up/${folder}/${waiting?.seq ?? now()}`);
     },
   });
 
-  const pairing = createPairing({ db: stores.db, assistantName: config.assistantName, register, tellMain,
+  const pairing = createPairing({ db: stores.db, assistantName: config.assistantName, register, tellMain, now,
     adoptChat: (jid, folder) => messages.adoptChat(jid, folder), wake: (folder) => queue.notify(folder) });
   const media = createMediaKeeper({ groupsDir: config.groupsDir, timeZone: config.timeZone, maxBytes: config.mediaMaxMb * 1024 * 1024,
     ...(config.transcribeCommand ? { transcribe: commandTranscriber(config.transcribeCommand) } : {}), log });
@@ -151,7 +154,7 @@ export async function startDaemon(deps: DaemonDeps): Promise<Daemon> {
       `nanokimi groups set ${group.folder} --senders ${[...(group.allowedSenders ?? []), (msg.senderAltId ?? msg.senderId).split('@')[0]].join(',')}`,
     `refused-wake/${group.folder}/${msg.senderId}`) });
   const processor = createIpcProcessor({
-    db: stores.db, groups, outbox, runs, tasks, timeZone: config.timeZone, now: Date.now, register, emit,
+    db: stores.db, groups, outbox, runs, tasks, timeZone: config.timeZone, now, register, emit,
     onReply: (folder, chatJid, finishedTurn) => { worker.noteOutput(folder, finishedTurn); sender.wake(chatJid); },
     onTurnEnd: (folder) => worker.noteOutput(folder, true),
     onTasksChanged: (folder) => { refreshSnapshots(snapshotDeps, folder); scheduler?.wake(); },
@@ -166,7 +169,7 @@ export async function startDaemon(deps: DaemonDeps): Promise<Daemon> {
       log.error({ group: folder }, 'A reply carrying the Kimi login token was withheld');
       tellMain(`A reply from the group "${folder}" was withheld: it contained ${config.assistantName}'s Kimi login token. ` +
         'Nothing was sent. If you did not ask for it, someone in that group may be trying to extract credentials; ' +
-        `consider logging in again (kimi login, then scripts/setup-oauth-isolation.sh).`, `withheld/${folder}/${Date.now()}`);
+        `consider logging in again (kimi login, then scripts/setup-oauth-isolation.sh).`, `withheld/${folder}/${now()}`);
     },
   });
   // A reply left on disk may carry a token: read none before the host knows what its tokens are.
@@ -186,11 +189,11 @@ export async function startDaemon(deps: DaemonDeps): Promise<Daemon> {
   router.recover();
   sender.wake();
   scheduler = startScheduler({
-    tasks, timeZone: config.timeZone, log, emit,
+    tasks, timeZone: config.timeZone, log, emit, now,
     onDue: (task) => { worker.queueTask(task); queue.notify(task.groupFolder); },
   });
   const retention = startRetention({ db: stores.db, days: config.retentionDays, folders: () => groups.list().map((g) => g.folder),
-    groupsDir: config.groupsDir, ipcDir: config.ipcDir, log });
+    groupsDir: config.groupsDir, ipcDir: config.ipcDir, log, now });
   log.info({ assistant: config.assistantName, groups: groups.list().length }, 'NanoKimi is running');
 
   let stopping: Promise<void> | undefined;

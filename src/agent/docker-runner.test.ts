@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type Docker from 'dockerode';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { containerEnvSchema } from '@nanokimi/protocol/container';
 import type { Group } from '../domain.ts';
 import { silentLogger } from '../logger.ts';
@@ -31,7 +31,6 @@ beforeEach(() => {
 });
 
 afterEach(() => {
-  vi.useRealTimers();
   fs.rmSync(root, { recursive: true, force: true });
 });
 
@@ -244,9 +243,18 @@ describe('docker agent runner: the run log', () => {
     expect(fs.readFileSync(log!, 'utf8')).toMatch(/Exit code: 0[\s\S]*Output:\ndone/);
   });
 
+  it('names the log by the clock\'s start time and records how long the container ran', async () => {
+    let t = Date.parse('2030-01-02T03:04:05.678Z');
+    const { runtime } = fakeRuntime({ run: () => { t += 2_500; return exit(); } });
+    await runner(runtime, { now: () => t }).run(request());
+    const [log] = logFiles();
+    expect(path.basename(log!)).toBe('container-2030-01-02T03-04-05-678Z.log');
+    const text = fs.readFileSync(log!, 'utf8');
+    expect(text).toContain('Started: 2030-01-02T03:04:05.678Z');
+    expect(text).toContain('Duration: 2.5 s');
+  });
+
   it('does not follow a symlink the agent planted at the log file path', async () => {
-    vi.useFakeTimers({ toFake: ['Date'] });
-    vi.setSystemTime(new Date('2030-01-02T03:04:05.678Z'));
     const victim = path.join(root, 'outside-victim.txt');
     fs.writeFileSync(victim, 'precious host file\n');
     const { runtime } = fakeRuntime({
@@ -257,7 +265,7 @@ describe('docker agent runner: the run log', () => {
         return exit();
       },
     });
-    await runner(runtime).run(request());
+    await runner(runtime, { now: () => Date.parse('2030-01-02T03:04:05.678Z') }).run(request());
     expect(fs.readFileSync(victim, 'utf8')).toBe('precious host file\n');
   });
 

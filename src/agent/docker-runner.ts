@@ -33,6 +33,8 @@ export type DockerRunnerDeps = {
   mountAllowlist: string;
   log: Logger;
   graceSeconds?: number;
+  /** Names and times each run log (and a logs/ entry moved aside). */
+  now?: () => number;
 };
 
 /** Tells this checkout's containers from another's on the same host. */
@@ -72,6 +74,7 @@ export function explainExit(exit: ContainerExit, limits: Limits, logFile: string
 export function createDockerAgentRunner(deps: DockerRunnerDeps): AgentRunner {
   const instance = instanceId(deps.paths.dataDir);
   const graceSeconds = deps.graceSeconds ?? 10;
+  const now = deps.now ?? Date.now;
 
   /** Creates what the group's container writes to; returns a problem a person can fix, or null. */
   function prepare(folder: string): string | null {
@@ -88,7 +91,7 @@ export function createDockerAgentRunner(deps: DockerRunnerDeps): AgentRunner {
     // A mount source is followed by Docker: logs/ must be a real directory, not a link a past agent
     // left (no container of this group runs now, so nothing swaps it back before the mount).
     const logs = fs.lstatSync(h.logs, { throwIfNoEntry: false });
-    if (logs && !logs.isDirectory()) fs.renameSync(h.logs, `${h.logs}.moved-aside-${Date.now()}`);
+    if (logs && !logs.isDirectory()) fs.renameSync(h.logs, `${h.logs}.moved-aside-${now()}`);
     fs.mkdirSync(h.logs, { recursive: true });
     return null;
   }
@@ -166,7 +169,7 @@ export function createDockerAgentRunner(deps: DockerRunnerDeps): AgentRunner {
       // The agent reads its work from input/, the first prompt like every follow-up.
       await writeJsonAtomic(path.join(req.ipcDir, 'input'), req.input);
 
-      const started = new Date();
+      const started = new Date(now());
       const logDir = path.join(deps.paths.groupsDir, folder, 'logs');
       try { fs.mkdirSync(logDir, { recursive: true }); } catch { /* reported when the log is written */ }
       const logFile = path.join(logDir, `container-${started.toISOString().replace(/[:.]/g, '-')}.log`);
@@ -202,7 +205,7 @@ export function createDockerAgentRunner(deps: DockerRunnerDeps): AgentRunner {
         else if (err instanceof ImageMissing) result = fail('config', `the agent image ${deps.image} is not built. Build it with container/build.sh.`, false);
         else result = fail('crashed', `the container could not run: ${(err as Error).message}; the log is ${logFile}.`, true);
       }
-      const seconds = ((Date.now() - started.getTime()) / 1000).toFixed(1);
+      const seconds = ((now() - started.getTime()) / 1000).toFixed(1);
       writeLog([`Duration: ${seconds} s`, `Exit code: ${exit?.exitCode ?? 'none'}${exit?.oomKilled ? ' (out of memory)' : ''}${exit?.stopped ? ' (stopped by NanoKimi)' : ''}`,
         ...(result.ok ? [] : [`Failure: ${result.failure.message}`])]);
       deps.log.info({ group: folder, runId: req.runId, exitCode: exit?.exitCode, seconds, log: logFile }, 'Container finished');

@@ -33,11 +33,12 @@ afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
 const say = (id: string, text: string) =>
   stores.messages.insert({ chatJid: 'family@g.us', id, senderId: 'a', senderName: 'Ana', text, sentAt: 1 }, 'family', true);
 
-function worker(agent: AgentRunner, over: { idleMs?: number; timeoutMs?: number; typing?: string[]; emit?: Emit } = {}) {
+function worker(agent: AgentRunner, over: { idleMs?: number; timeoutMs?: number; typing?: string[]; now?: () => number;
+  emit?: Emit } = {}) {
   return createGroupWorker({ ...stores, agent, ipcDir: dir, timeZone: 'UTC', maxPromptChars: 10_000,
     idleMs: over.idleMs ?? 60_000, timeoutMs: over.timeoutMs ?? 60_000, drainIpc: async () => undefined,
     setTyping: (jid, on) => over.typing?.push(`${jid} ${on ? 'on' : 'off'}`), beforeRun: () => undefined, notify: () => undefined,
-    log: silentLogger(), emit: over.emit ?? events.emit });
+    log: silentLogger(), emit: over.emit ?? events.emit, ...(over.now ? { now: over.now } : {}) });
 }
 
 /** An agent the test steers: it records inputs and ends when told, on the close sentinel, or on abort. */
@@ -200,5 +201,24 @@ describe('the group worker', () => {
     expect(a.requests[0]!.input).toEqual({ type: 'task', taskId: 't1', text: expect.stringContaining('daily summary') });
     expect(a.requests[0]!.sessionId).not.toBe('group-session');
     expect(stores.groups.session('family')).toBe('group-session');
+  });
+
+  it('logs a task run at the time it started on the clock, with how long it took', async () => {
+    let t = 1_700_000_000_000;
+    const a = steeredAgent();
+    const logged: unknown[] = [];
+    const w = worker(a.agent, { now: () => t, emit: (e) => { if (e.type === 'run-finished') logged.push(...stores.tasks.runs('t1')); events.emit(e); } });
+    const task = { id: 't1', groupFolder: 'family', chatJid: 'family@g.us', prompt: 'daily summary',
+      schedule: { kind: 'cron', value: '0 9 * * *' }, contextMode: 'isolated', nextRunAt: null, createdAt: 0 } as const;
+    stores.tasks.add(task);
+    w.queueTask({ ...task, status: 'active', lastRunAt: null });
+    const work = w.work('family');
+    await events.next('run-started');
+    t += 4_200;
+    a.finish();
+    await work;
+    // Logged before the run is said to have finished.
+    expect(logged).toEqual([expect.objectContaining({ runAt: 1_700_000_000_000, durationMs: 4_200, status: 'ok' })]);
+    expect(events.of('run-finished')).toEqual([{ type: 'run-finished', group: 'family', runId: 1, kind: 'task', outcome: 'done' }]);
   });
 });

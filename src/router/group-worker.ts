@@ -43,6 +43,8 @@ export type GroupWorkerDeps = {
   notify: (folder: string, chatJid: string, text: string, key: string) => void;
   log: Logger;
   emit?: Emit;
+  /** The clock a task run's time and duration are recorded with. */
+  now?: () => number;
 };
 
 /** A run in progress; `deliveredSeq` is null for task runs, which answer no messages. */
@@ -68,6 +70,7 @@ export function createGroupWorker(deps: GroupWorkerDeps): GroupWorker {
   const dueTasks = new Map<string, Task[]>();
   const inputDir = (folder: string) => ipcSubdir(deps.ipcDir, folder, 'input');
   const emit = deps.emit ?? ignoreEvents;
+  const now = deps.now ?? Date.now;
 
   async function pendingInputs(folder: string): Promise<{ name: string; fromSeq: number | null }[]> {
     const names = await fsp.readdir(inputDir(folder)).catch(() => [] as string[]);
@@ -175,14 +178,14 @@ export function createGroupWorker(deps: GroupWorkerDeps): GroupWorker {
   }
 
   async function runTask(group: Group, task: Task): Promise<void> {
-    const started = Date.now();
+    const started = now();
     // An isolated task starts a session of its own that nothing resumes.
     const sessionId = task.contextMode === 'group' ? groupSession(group.folder) : randomUUID();
     const text = `<scheduled_task id="${task.id}">\n${task.prompt}\n</scheduled_task>`;
     const { run, result } = await runAgent(group, { type: 'task', text, taskId: task.id }, task.chatJid, sessionId);
     await collectLeftovers(group.folder);
     deps.runs.finish(run.runId, result.ok ? 'done' : 'failed', result.ok ? undefined : result.failure.message);
-    deps.tasks.recordRun({ taskId: task.id, runAt: started, durationMs: Date.now() - started,
+    deps.tasks.recordRun({ taskId: task.id, runAt: started, durationMs: now() - started,
       status: result.ok ? 'ok' : 'failed', error: result.ok ? undefined : result.failure.message });
     if (!result.ok) {
       deps.notify(group.folder, task.chatJid, `Scheduled task ${task.id} failed: ${result.failure.message}`,

@@ -13,7 +13,7 @@ const toGroup = (r: Row): Group => ({
   ...(r.allowed_senders ? { allowedSenders: JSON.parse(r.allowed_senders) as string[] } : {}),
 });
 
-export function createGroupStore(db: Db) {
+export function createGroupStore(db: Db, now: () => number = Date.now) {
   const byFolder = db.prepare('SELECT * FROM groups WHERE folder = ?');
   const byJid = db.prepare('SELECT * FROM groups WHERE jid = ?');
   const all = db.prepare('SELECT * FROM groups ORDER BY is_main DESC, folder');
@@ -56,7 +56,7 @@ export function createGroupStore(db: Db) {
     /** Moves the cursor forward only; an older value never rewinds it. */
     advanceCursor: (folder: string, seq: number) => { advance.run(folder, seq); },
     session: (folder: string) => (session.get(folder) as { session_id: string } | undefined)?.session_id,
-    saveSession: (folder: string, id: string) => { saveSession.run(folder, id, Date.now()); },
+    saveSession: (folder: string, id: string) => { saveSession.run(folder, id, now()); },
     /** Group chats the channels have seen, with the folder of those already registered. */
     groupChats: () => chats.all() as { jid: string; name: string; lastMessageAt: number | null; folder: string | null }[],
   };

@@ -4,7 +4,7 @@ import type { OutboundFile, OutboxRow, QuoteRef } from '../domain.ts';
 
 export type NewReply = { sourceKey: string; groupFolder: string; chatJid: string; text: string; runId: number | null; file?: OutboundFile; quote?: QuoteRef };
 
-export function createOutboxStore(db: Db) {
+export function createOutboxStore(db: Db, now: () => number = Date.now) {
   const insert = db.prepare(`INSERT OR IGNORE INTO outbox (source_key, group_folder, chat_jid, text, run_id, created_at, file, quote)
     VALUES (@sourceKey, @groupFolder, @chatJid, @text, @runId, @createdAt, @file, @quote)`);
   const oldestPending = db.prepare(`SELECT id, group_folder AS groupFolder, chat_jid AS chatJid, text, attempts, file, quote
@@ -21,7 +21,7 @@ export function createOutboxStore(db: Db) {
   return {
     /** Adds a reply and returns its id; null when this source was already stored (a file processed twice). */
     add: (r: NewReply): number | null => {
-      const res = insert.run({ ...r, createdAt: Date.now(), file: r.file ? JSON.stringify(r.file) : null,
+      const res = insert.run({ ...r, createdAt: now(), file: r.file ? JSON.stringify(r.file) : null,
         quote: r.quote ? JSON.stringify(r.quote) : null });
       return res.changes === 1 ? Number(res.lastInsertRowid) : null;
     },
@@ -32,7 +32,7 @@ export function createOutboxStore(db: Db) {
       return { ...rest, ...(file ? { file: JSON.parse(file) as OutboundFile } : {}), ...(quote ? { quote: JSON.parse(quote) as QuoteRef } : {}) };
     },
     pendingChats: () => (pendingChats.all() as { jid: string }[]).map((r) => r.jid),
-    markSent: (id: number) => { markSent.run(Date.now(), id); },
+    markSent: (id: number) => { markSent.run(now(), id); },
     markFailedAttempt: (id: number, error: string) => { markFailed.run(error, id); },
     /** The channel refused this reply; after `limit` refusals it is set aside. Returns true when it was. */
     markRefused: (id: number, error: string, limit: number) =>

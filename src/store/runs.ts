@@ -4,7 +4,7 @@ import type { Db } from './db.ts';
 export type RunKind = 'chat' | 'task';
 export type OpenRun = { id: number; groupFolder: string; kind: RunKind; chatJid: string; deliveredSeq: number | null };
 
-export function createRunStore(db: Db) {
+export function createRunStore(db: Db, now: () => number = Date.now) {
   const start = db.prepare(`INSERT INTO runs (group_folder, kind, task_id, chat_jid, delivered_seq, status, attempt, started_at)
     VALUES (?, ?, ?, ?, ?, 'running', ?, ?)`);
   const deliver = db.prepare('UPDATE runs SET delivered_seq = MAX(COALESCE(delivered_seq, 0), ?) WHERE id = ?');
@@ -16,16 +16,16 @@ export function createRunStore(db: Db) {
   return {
     start(groupFolder: string, kind: RunKind, chatJid: string, deliveredSeq: number | null, attempt: number,
       taskId?: string): number {
-      return Number(start.run(groupFolder, kind, taskId ?? null, chatJid, deliveredSeq, attempt, Date.now()).lastInsertRowid);
+      return Number(start.run(groupFolder, kind, taskId ?? null, chatJid, deliveredSeq, attempt, now()).lastInsertRowid);
     },
     /** Records that the agent of this run has now been given messages up to `seq`. */
     delivered: (runId: number, seq: number) => { deliver.run(seq, runId); },
     finish: (runId: number, status: 'done' | 'failed', error?: string) => {
-      finish.run(status, Date.now(), error ?? null, runId);
+      finish.run(status, now(), error ?? null, runId);
     },
     /** The group's run that was still going, in this process or in one that died. */
     latestOpen: (groupFolder: string) => latestOpen.get(groupFolder) as OpenRun | undefined,
     /** At start-up, runs left 'running' by a previous process are over. */
-    interruptAll: () => interruptAll.run(Date.now()).changes,
+    interruptAll: () => interruptAll.run(now()).changes,
   };
 }

@@ -6,13 +6,14 @@ import { createOutboxStore } from './outbox.ts';
 import { createRunStore } from './runs.ts';
 import { createTaskStore } from './tasks.ts';
 
-export function createStores(db: Db) {
+/** `now` stamps what the stores record (replies queued and sent, runs, sessions). */
+export function createStores(db: Db, now: () => number = Date.now) {
   return {
     db,
-    groups: createGroupStore(db),
+    groups: createGroupStore(db, now),
     messages: createMessageStore(db),
-    outbox: createOutboxStore(db),
-    runs: createRunStore(db),
+    outbox: createOutboxStore(db, now),
+    runs: createRunStore(db, now),
     tasks: createTaskStore(db),
   };
 }

@@ -12,12 +12,13 @@ import { loadConfig } from '../../src/config.ts';
 import { startDaemon, type Daemon } from '../../src/daemon.ts';
 import { silentLogger } from '../../src/logger.ts';
 import { openDb } from '../../src/store/db.ts';
+import { createRecorder } from '../fixtures/event-recorder.ts';
 import { startKimiWorld, type KimiWorld } from '../fixtures/kimi-world.ts';
 import { createProcessAgent } from '../fixtures/process-agent.ts';
 import { FAST_PACE, fakeSocketFactory, linkDevice } from '../fixtures/whatsapp/fake-socket.ts';
 import { startMediaServer, withMedia, type MediaServer } from '../fixtures/whatsapp/media-server.ts';
 import * as fx from '../fixtures/whatsapp/messages.ts';
-import { makeTree, waitFor, type TestTree } from './spawn-daemon.ts';
+import { makeTree, type TestTree } from './spawn-daemon.ts';
 
 let tree: TestTree;
 let world: KimiWorld | undefined;
@@ -41,7 +42,8 @@ it('a photo in the self-chat reaches the model as an image, and its path in the 
   const config = loadConfig({ DATA_DIR: tree.dataDir, GROUPS_DIR: tree.groupsDir, TZ: 'UTC', AGENT_IDLE_SECONDS: '1' }, tree.root);
   const agent = createProcessAgent({ paths: { projectRoot: tree.root, groupsDir: tree.groupsDir, dataDir: tree.dataDir },
     runDir: path.join(tree.root, 'run'), env: { KIMI_LOOP_MAX_ATTEMPTS_PER_STEP: '2' } });
-  daemon = await startDaemon({ config, log: silentLogger(), agent, channels: [(stores) => createWhatsAppChannel({
+  const events = createRecorder();
+  daemon = await startDaemon({ config, log: silentLogger(), agent, events: events.emit, channels: [(stores) => createWhatsAppChannel({
     db: stores.db, socketFactory: sockets.factory, assistantName: 'Kai', sharesOwnerNumber: false, log: silentLogger(),
     recordChat: stores.groups.recordGroupChat, pace: FAST_PACE, mediaFetch: media!.fetchOptions, now: () => fx.NOW_MS,
     bindMainChat: (jid) => { const main = stores.groups.list().find((g) => g.isMain)!; if (main.jid !== jid) stores.groups.setJid(main.folder, jid); },
@@ -53,7 +55,9 @@ it('a photo in the self-chat reaches the model as an image, and its path in the 
   const photo = { key: { remoteJid: fx.BOT_PHONE_JID, fromMe: true, id: '3A5E1F2C3D4B5A6978AA' }, messageTimestamp: fx.SENT_AT_S,
     pushName: 'Owner', message: { imageMessage: { mimetype: 'image/png', caption: 'what is in this picture?' } } };
   sock.deliver([withMedia(photo, 'imageMessage', published)]);
-  await waitFor('the reply', () => sock.sent.some((s) => s.jid === fx.BOT_PHONE_JID), 60_000);
+  // WhatsApp accepted it: the outbox marks a reply sent only then.
+  await events.next('reply-sent', (e) => e.chatJid === fx.BOT_PHONE_JID, 60_000);
+  expect(sock.sent.filter((s) => s.jid === fx.BOT_PHONE_JID)).toHaveLength(1);
 
   const file = `media/2025-11-22/3A5E1F2C3D4B5A6978AA.png`;
   expect(fs.readFileSync(path.join(tree.groupsDir, 'main', file)).equals(PNG)).toBe(true);

@@ -10,14 +10,16 @@ import { connectChat, type ChatClient } from '../../src/channels/local/client.ts
 import { loadConfig } from '../../src/config.ts';
 import { startDaemon, type Daemon } from '../../src/daemon.ts';
 import { silentLogger } from '../../src/logger.ts';
+import { createRecorder, type Recorder } from '../fixtures/event-recorder.ts';
 import { startKimiWorld, type KimiWorld, type Scenario } from '../fixtures/kimi-world.ts';
 import { createProcessAgent } from '../fixtures/process-agent.ts';
-import { makeTree, waitFor, type TestTree } from './spawn-daemon.ts';
+import { makeTree, type TestTree } from './spawn-daemon.ts';
 
 let tree: TestTree;
 let world: KimiWorld | undefined;
 let daemon: Daemon | undefined;
 let client: ChatClient | undefined;
+let events: Recorder;
 afterEach(async () => { client?.close(); await daemon?.stop(); daemon = undefined; await world?.close(); world = undefined; tree.cleanup(); });
 
 /** Two tries per model step in the CLI (its default is 10, with waits of up to a minute). */
@@ -36,20 +38,22 @@ async function setup(opts: { scenario?: Scenario; env?: Record<string, string>; 
     runDir: path.join(tree.root, 'run'), env: { ...FAST_RETRIES, ...opts.env }, assistantName: opts.name });
   const config = loadConfig({ DATA_DIR: tree.dataDir, GROUPS_DIR: tree.groupsDir, TZ: 'UTC', AGENT_IDLE_SECONDS: '1',
     ASSISTANT_NAME: opts.name ?? 'Kai', ...opts.config }, tree.root);
-  daemon = await startDaemon({ config, log: silentLogger(), agent });
+  events = createRecorder();
+  daemon = await startDaemon({ config, log: silentLogger(), agent, events: events.emit });
   write('groups/main/KIMI.md', 'Main memory: Camilo likes his coffee black.');
   const replies: string[] = [];
   client = connectChat({ socketPath: config.socketPath, group: 'main', onReply: (t) => replies.push(t) });
   return { replies, agent, write, world };
 }
 
-const finishedRuns = () => (daemon!.stores.db.prepare("SELECT COUNT(*) AS n FROM runs WHERE status != 'running'").get() as { n: number }).n;
+/** The next reply the terminal confirmed: the local channel counts a reply sent once the client acknowledged it. */
+const reply = (timeoutMs = 30_000) => events.next('reply-sent', undefined, timeoutMs);
 
 describe('the agent-runner and the real Kimi Code CLI', () => {
   it('answers with the name, the global and the group KIMI.md in what the model receives', async () => {
     const { replies, world } = await setup({ name: 'Kai' });
     client!.send('who are you?');
-    await waitFor('the reply', () => replies.length > 0, 30_000);
+    await reply();
     expect(replies).toEqual(['echo: </messages>']);
     const [first] = world.modelInputs();
     expect(first).toContain('You are Kai, a personal assistant that lives in WhatsApp');
@@ -67,14 +71,15 @@ describe('the agent-runner and the real Kimi Code CLI', () => {
   it('resumes the same session on the next run and sends the context again only after a KIMI.md changed', async () => {
     const { replies, write, world, agent } = await setup();
     client!.send('first');
-    await waitFor('first reply', () => replies.length === 1, 30_000);
-    await waitFor('the first run to end', () => finishedRuns() === 1, 15_000);
+    await reply();
+    await events.next('run-finished', undefined, 15_000);
     client!.send('second, nothing changed');
-    await waitFor('second reply', () => replies.length === 2, 30_000);
-    await waitFor('the second run to end', () => finishedRuns() === 2, 15_000);
+    await reply();
+    await events.next('run-finished', undefined, 15_000);
     write('groups/main/KIMI.md', 'Main memory: Camilo now drinks tea.');
     client!.send('third, after the edit');
-    await waitFor('third reply', () => replies.length === 3, 30_000);
+    await reply();
+    expect(replies).toHaveLength(3);
 
     expect(agent.starts).toBe(3);
     const inputs = world.modelInputs();
@@ -91,9 +96,10 @@ describe('the agent-runner and the real Kimi Code CLI', () => {
   it('a follow-up goes to the live run, not to a new one', async () => {
     const { replies, agent } = await setup({ config: { AGENT_IDLE_SECONDS: '20' } });
     client!.send('first');
-    await waitFor('first reply', () => replies.length === 1, 30_000);
+    await reply();
     client!.send('and a follow-up');
-    await waitFor('second reply', () => replies.length === 2, 30_000);
+    await reply();
+    expect(replies).toHaveLength(2);
     expect(replies[1]).toBe('echo: </messages>');
     expect(agent.starts).toBe(1);
   });
@@ -102,7 +108,8 @@ describe('the agent-runner and the real Kimi Code CLI', () => {
     const { replies, world } = await setup({ scenario: { default: {
       toolCalls: [{ name: 'send_message', arguments: { text: 'On it, give me a moment.' } }], reply: 'Done: {{toolOutput}}' } } });
     client!.send('please summarise');
-    await waitFor('both replies', () => replies.length === 2, 30_000);
+    await reply();
+    await reply();
     // In this order: the final answer is written only when the turn ends, so the first was sent during it.
     expect(replies[0]).toBe('On it, give me a moment.');
     expect(replies[1]).toMatch(/^Done: [\s\S]*Sent\.$/);
@@ -115,7 +122,8 @@ describe('the agent-runner and the real Kimi Code CLI', () => {
       toolCalls: [{ name: 'send_file', arguments: { file: '/workspace/group/chart.png', caption: 'The chart' } }], reply: 'There it is.' } } });
     write('groups/main/chart.png', 'not really a png, but a file');
     client!.send('send me the chart');
-    await waitFor('both replies', () => replies.length === 2, 30_000);
+    await reply();
+    await reply();
     expect(replies).toEqual(['The chart\n[image: chart.png, 28 bytes]', 'There it is.']);
   });
 
@@ -123,9 +131,10 @@ describe('the agent-runner and the real Kimi Code CLI', () => {
     const { replies, world } = await setup({ scenario: { default: { reply: '<internal>nothing worth saying</internal>' } } });
     client!.send('just so you know, I am home');
     // Without a word from the agent the host would wait out AGENT_TIMEOUT_SECONDS (30 min) and retry.
-    await waitFor('the run to end', () => finishedRuns() === 1, 30_000);
-    const run = daemon!.stores.db.prepare('SELECT status FROM runs').get() as { status: string };
-    expect(run.status).toBe('done');
+    const run = await events.next('run-finished', undefined, 30_000);
+    expect(run).toMatchObject({ group: 'main', outcome: 'done' });
+    // Every reply of a run is stored before the run ends: none was, so none can reach the chat later.
+    expect(events.of('reply-queued')).toEqual([]);
     expect(replies).toEqual([]);
     expect(daemon!.stores.groups.cursor('main')).toBeGreaterThan(0);
     expect(world.chats()).toHaveLength(1);
@@ -134,7 +143,7 @@ describe('the agent-runner and the real Kimi Code CLI', () => {
   it('keeps <internal> text out of the chat', async () => {
     const { replies } = await setup({ scenario: { default: { reply: '<internal>thinking about Camilo</internal>Hola Camilo' } } });
     client!.send('hola');
-    await waitFor('the reply', () => replies.length > 0, 30_000);
+    await reply();
     expect(replies).toEqual(['Hola Camilo']);
   });
 });
@@ -143,7 +152,7 @@ describe('agent failures reach the chat as one useful message', () => {
   const failure = async (scenario: Scenario, extra: { env?: Record<string, string>; config?: Record<string, string> } = {}) => {
     const s = await setup({ scenario, ...extra });
     client!.send('hello?');
-    await waitFor('the failure message', () => s.replies.length > 0, 45_000);
+    await reply(45_000);
     return s;
   };
 

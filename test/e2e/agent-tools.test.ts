@@ -14,11 +14,13 @@ import { silentLogger } from '../../src/logger.ts';
 import { openDb } from '../../src/store/db.ts';
 import { createStores } from '../../src/store/stores.ts';
 import { createFileAgent } from '../fixtures/file-agent.ts';
+import { createRecorder, type Recorder } from '../fixtures/event-recorder.ts';
 import { connectChat } from '../../src/channels/local/client.ts';
-import { makeTree, waitFor, type TestTree } from './spawn-daemon.ts';
+import { makeTree, type TestTree } from './spawn-daemon.ts';
 
 let tree: TestTree;
 let daemon: Daemon | undefined;
+let events: Recorder;
 afterEach(async () => { await daemon?.stop(); tree.cleanup(); });
 
 async function start(opts: { token?: Record<string, unknown> } = {}) {
@@ -30,10 +32,11 @@ async function start(opts: { token?: Record<string, unknown> } = {}) {
   }
   const stores = createStores(openDb(path.join(tree.dataDir, 'nanokimi.db')));
   registerGroup({ groups: stores.groups, groupsDir: tree.groupsDir, assistantName: 'Kai' }, { jid: 'alpha@g.us', name: 'Alpha', folder: 'alpha' });
-  stores.db.prepare("INSERT INTO chats (jid, name, is_group) VALUES ('beta@g.us', 'Beta team', 1)").run();
+  stores.groups.recordGroupChat('beta@g.us', 'Beta team');
   stores.db.close();
   const config = loadConfig({ DATA_DIR: tree.dataDir, GROUPS_DIR: tree.groupsDir, TZ: 'Europe/Madrid' }, tree.root);
-  daemon = await startDaemon({ config, log: silentLogger(), agent: createFileAgent() });
+  events = createRecorder();
+  daemon = await startDaemon({ config, log: silentLogger(), agent: createFileAgent(), events: events.emit });
   const ipc = (folder: string) => path.join(config.ipcDir, folder);
   const tools = (folder: string, isMain: boolean) => {
     const list = createTools({ ipcDir: ipc(folder), isMain, workDir: path.join(tree.groupsDir, folder) });
@@ -95,7 +98,8 @@ it('main lists the groups the account is in and registers one', async () => {
 describe('send_file', () => {
   const errorsOf = (ipcDir: string) => fs.readdirSync(path.join(ipcDir, 'errors')).filter((f) => f.endsWith('.reason'))
     .map((f) => fs.readFileSync(path.join(ipcDir, 'errors', f), 'utf8'));
-  const outboxFiles = () => daemon!.stores.db.prepare('SELECT file FROM outbox WHERE file IS NOT NULL').all() as { file: string }[];
+  // Every reply the outbox stored, as stored: the events come after the commit.
+  const queuedFiles = () => events.of('reply-queued').filter((e) => e.file !== undefined).map((e) => e.file!);
 
   it('sends a file of the group folder with its caption, from a copy the host made at once', async () => {
     const { main, config } = await start();
@@ -103,13 +107,13 @@ describe('send_file', () => {
     const client = connectChat({ socketPath: config.socketPath, group: 'main', onReply: (t) => replies.push(t) });
     fs.writeFileSync(path.join(tree.groupsDir, 'main', 'report.pdf'), '%PDF-1.7 the report');
     expect(await main('send_file', { file: '/workspace/group/report.pdf', caption: 'Here is the report' })).toEqual({ text: 'Sent.' });
-    await waitFor('the file in the terminal', () => replies.length > 0);
+    await events.next('reply-sent');
     client.close();
     expect(replies).toEqual(['Here is the report\n[document: report.pdf, 19 bytes]']);
-    const [row] = outboxFiles();
-    expect(JSON.parse(row!.file)).toMatchObject({ fileName: 'report.pdf', mimeType: 'application/pdf', kind: 'document', bytes: 19 });
+    const [file] = queuedFiles();
+    expect(file).toMatchObject({ fileName: 'report.pdf', mimeType: 'application/pdf', kind: 'document', bytes: 19 });
     // The copy lived outside anything a container can write, and went once the file was sent.
-    expect(JSON.parse(row!.file).path.startsWith(path.join(tree.dataDir, 'outbox-files'))).toBe(true);
+    expect(file!.path.startsWith(path.join(tree.dataDir, 'outbox-files'))).toBe(true);
     expect(fs.readdirSync(path.join(tree.dataDir, 'outbox-files'))).toEqual([]);
   });
 
@@ -129,10 +133,11 @@ describe('send_file', () => {
     // The tool in the container cannot tell a link to a host file apart: the host can, and does.
     await alpha('send_file', { file: 'key.txt' });
     await alpha('send_file', { file: '/workspace/group/linked/id_rsa' });
-    await waitFor('both refused', () => errorsOf(ipc('alpha')).length === 2);
+    await events.next('ipc-refused', (e) => e.group === 'alpha');
+    await events.next('ipc-refused', (e) => e.group === 'alpha');
     expect(errorsOf(ipc('alpha')).sort()).toEqual(['key.txt is a symbolic link; send the file itself\n',
       'linked/id_rsa is not inside the group folder\n']);
-    expect(outboxFiles()).toEqual([]);
+    expect(queuedFiles()).toEqual([]);
   });
 
   it('withholds a file that carries the Kimi login token', async () => {
@@ -140,8 +145,9 @@ describe('send_file', () => {
     const { alpha, ipc } = await start({ token });
     fs.writeFileSync(path.join(tree.groupsDir, 'alpha', 'notes.txt'), `my token is ${token.access_token}`);
     await alpha('send_file', { file: 'notes.txt' });
-    await waitFor('refused', () => errorsOf(ipc('alpha')).length === 1);
+    await events.next('ipc-refused', (e) => e.group === 'alpha');
+    expect(errorsOf(ipc('alpha'))).toHaveLength(1);
     expect(errorsOf(ipc('alpha'))[0]).toContain('withheld: the file contains a Kimi login token');
-    expect(outboxFiles()).toEqual([]);
+    expect(queuedFiles()).toEqual([]);
   });
 });

@@ -11,7 +11,8 @@ import { connectChat } from '../../src/channels/local/client.ts';
 import { loadConfig } from '../../src/config.ts';
 import { startDaemon, type Daemon } from '../../src/daemon.ts';
 import { silentLogger } from '../../src/logger.ts';
-import { makeTree, repoRoot, waitFor, type TestTree } from './spawn-daemon.ts';
+import { createRecorder } from '../fixtures/event-recorder.ts';
+import { makeTree, repoRoot, type TestTree } from './spawn-daemon.ts';
 
 let tree: TestTree;
 let daemon: Daemon | undefined;
@@ -30,10 +31,11 @@ it('leaves a clear line in the journal, and main hears of it once at the next st
   expect(res.stdout).toContain('journalctl --user -u nanokimi');
 
   const config = loadConfig({ DATA_DIR: tree.dataDir, GROUPS_DIR: tree.groupsDir, TZ: 'UTC' }, tree.root);
-  daemon = await startDaemon({ config, log: silentLogger(), agent: noAgent });
+  const first = createRecorder();
+  daemon = await startDaemon({ config, log: silentLogger(), agent: noAgent, events: first.emit });
   const replies: string[] = [];
   const client = connectChat({ socketPath: config.socketPath, group: 'main', onReply: (t) => replies.push(t) });
-  await waitFor('the notice in main', () => replies.length > 0);
+  await first.next('reply-sent');
   expect(replies).toHaveLength(1);
   expect(replies[0]).toMatch(/^Kai was down: at \d{4}-\d\d-\d\d \d\d:\d\d the service failed \(exit-code, exited 78\) and systemd stopped restarting it/);
   expect(replies[0]).toContain('journalctl --user -u nanokimi --since');
@@ -42,7 +44,9 @@ it('leaves a clear line in the journal, and main hears of it once at the next st
 
   // Told once: the note is gone, and a second start says nothing more.
   expect(fs.readdirSync(tree.dataDir)).not.toContain('service-failed.json');
-  daemon = await startDaemon({ config, log: silentLogger(), agent: noAgent });
-  const rows = daemon.stores.db.prepare("SELECT COUNT(*) AS n FROM outbox WHERE source_key LIKE 'service-failed/%'").get() as { n: number };
-  expect(rows.n).toBe(1);
+  const second = createRecorder();
+  daemon = await startDaemon({ config, log: silentLogger(), agent: noAgent, events: second.emit });
+  // The notice is queued during start-up, before startDaemon resolves: this start queued none.
+  expect(second.of('reply-queued', (e) => e.sourceKey.startsWith('service-failed/'))).toEqual([]);
+  expect(daemon.stores.outbox.sent().filter((r) => r.text.startsWith('Kai was down'))).toHaveLength(1);
 });

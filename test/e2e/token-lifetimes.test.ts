@@ -13,9 +13,10 @@ import { registerGroup } from '../../src/groups/register.ts';
 import { silentLogger } from '../../src/logger.ts';
 import { openDb } from '../../src/store/db.ts';
 import { createStores } from '../../src/store/stores.ts';
+import { createRecorder } from '../fixtures/event-recorder.ts';
 import { startKimiWorld, type KimiWorld } from '../fixtures/kimi-world.ts';
 import { createProcessAgent } from '../fixtures/process-agent.ts';
-import { makeTree, waitFor, type TestTree } from './spawn-daemon.ts';
+import { makeTree, type TestTree } from './spawn-daemon.ts';
 
 let tree: TestTree;
 let world: KimiWorld;
@@ -37,9 +38,14 @@ it('answers every turn of two groups at once across several access-token lifetim
     runDir: path.join(tree.root, 'run'), env: { KIMI_LOOP_MAX_ATTEMPTS_PER_STEP: '1' } });
   const config = loadConfig({ DATA_DIR: tree.dataDir, GROUPS_DIR: tree.groupsDir, TZ: 'UTC', AGENT_IDLE_SECONDS: '3',
     AGENT_MAX_ATTEMPTS: '1' }, tree.root);
-  daemon = await startDaemon({ config, log: silentLogger(), agent });
+  const events = createRecorder();
+  daemon = await startDaemon({ config, log: silentLogger(), agent, events: events.emit });
 
-  const running = (group: string) => daemon!.stores.db.prepare("SELECT 1 FROM runs WHERE group_folder = ? AND status = 'running'").get(group) !== undefined;
+  /** The group's latest run has ended (none runs now). */
+  const runOver = (group: string) => events.until(`${group}'s run to end`, () => {
+    const last = events.of('run-started', (e) => e.group === group).at(-1);
+    return last !== undefined && events.of('run-finished', (e) => e.runId === last.runId).length > 0;
+  }, 30_000);
   const started = Date.now();
   const talk = async (group: string) => {
     const replies: string[] = [];
@@ -48,9 +54,10 @@ it('answers every turn of two groups at once across several access-token lifetim
     // Turns until three lifetimes have passed: some in a live run, some in a new one after idling.
     for (let i = 1; Date.now() - started < 3 * TTL_SECONDS * 1000; i++) {
       client.send(`@Kai turn ${i} of ${group}`);
-      await waitFor(`${group}'s reply ${i}`, () => replies.length === i, 30_000);
+      await events.next('reply-sent', (e) => e.chatJid === `local:${group}`, 30_000);
+      expect(replies).toHaveLength(i);
       // Every third turn, the run is left to idle out, so the next turn starts a new CLI with the current token.
-      if (i % 3 === 0) await waitFor(`${group}'s run to end`, () => !running(group), 30_000);
+      if (i % 3 === 0) await runOver(group);
     }
     return replies;
   };

@@ -18,14 +18,16 @@ import { registerGroup } from '../../src/groups/register.ts';
 import { silentLogger } from '../../src/logger.ts';
 import { openDb } from '../../src/store/db.ts';
 import { createStores } from '../../src/store/stores.ts';
+import { createRecorder, settled, type Recorder } from '../fixtures/event-recorder.ts';
 import { createFileAgent } from '../fixtures/file-agent.ts';
 import * as fx from '../fixtures/whatsapp/messages.ts';
 import { FAST_PACE, fakeSocketFactory, type FakeSocket } from '../fixtures/whatsapp/fake-socket.ts';
 import { startMediaServer, withMedia, type MediaServer } from '../fixtures/whatsapp/media-server.ts';
-import { makeTree, waitFor, type TestTree } from './spawn-daemon.ts';
+import { makeTree, type TestTree } from './spawn-daemon.ts';
 
 let tree: TestTree;
 let daemon: Daemon | undefined;
+let events: Recorder;
 afterEach(async () => { await daemon?.stop(); daemon = undefined; tree.cleanup(); });
 
 /** A linked device (creds saved as after `nanokimi login`) and one registered group. */
@@ -48,8 +50,9 @@ async function start(opts: { sharesOwnerNumber?: boolean; delayMs?: number; medi
   const timers: { ms: number; fn: () => void }[] = [];
   const config = loadConfig({ DATA_DIR: tree.dataDir, GROUPS_DIR: tree.groupsDir, TZ: 'UTC', AGENT_IDLE_SECONDS: '1', ...opts.env }, tree.root);
   const agent = createFileAgent({ delayMs: opts.delayMs ?? 0 });
-  daemon = await startDaemon({ config, log: silentLogger(), agent,
-    channels: [(stores) => createWhatsAppChannel({
+  events = createRecorder();
+  daemon = await startDaemon({ config, log: silentLogger(), agent, events: events.emit,
+    channels: [(stores, emit) => createWhatsAppChannel({ emit,
       db: stores.db, socketFactory: sockets.factory, assistantName: 'Kai', sharesOwnerNumber: opts.sharesOwnerNumber ?? false,
       log: silentLogger(), recordChat: stores.groups.recordGroupChat, now: () => fx.NOW_MS, pace: FAST_PACE,
       ...(opts.mediaFetch ? { mediaFetch: opts.mediaFetch } : {}),
@@ -62,12 +65,16 @@ async function start(opts: { sharesOwnerNumber?: boolean; delayMs?: number; medi
   return { sock, sockets, timers, agent };
 }
 
-/** Delivers, then waits until the agent's run for it (if any) is over, so "no reply" is a fact. */
+/**
+ * Delivers, then waits until everything the delivery set in motion is over: the upsert went through
+ * the router, every group it woke is idle again and every reply was tried. So "no reply" is a fact.
+ */
 async function deliverAndSettle(sock: FakeSocket, msgs: WAMessage[], type: 'notify' | 'append' = 'notify') {
+  const before = events.events.length;
+  const ids = JSON.stringify(msgs.map((m) => m.key?.id ?? ''));
   sock.deliver(msgs, type);
-  await new Promise((r) => setTimeout(r, 300));
-  await waitFor('runs to finish', () => (daemon!.stores.db.prepare("SELECT COUNT(*) AS n FROM runs WHERE status = 'running'").get() as { n: number }).n === 0);
-  await new Promise((r) => setTimeout(r, 100));
+  await events.next('upsert-handled', (e) => events.events.indexOf(e) >= before && JSON.stringify(e.ids) === ids);
+  await settled(events);
 }
 
 describe('inbound WhatsApp messages through the router', () => {
@@ -128,7 +135,7 @@ describe('inbound WhatsApp messages through the router', () => {
     expect(sock.sent.filter((s) => s.jid === fx.BOT_PHONE_JID)).toHaveLength(1);
 
     await deliverAndSettle(sock, [{ ...fx.selfChat, key: { ...fx.selfChat.key, id: '3A5E1F2C3D4B5A6978FF' }, message: { conversation: `allow ${code}` } }]);
-    await waitFor('the answer to Alice', () => sock.sent.some((s) => s.jid === fx.ALICE_LID));
+    expect(events.of('reply-sent', (e) => e.chatJid === fx.ALICE_LID)).toHaveLength(1);
     expect(sock.sent.find((s) => s.jid === fx.ALICE_LID)!.text).toBe('echo: are you coming tonight?');
     expect(sock.sent.filter((s) => s.jid === fx.BOT_PHONE_JID).map((s) => s.text)).toContainEqual('Kai now talks with Alice (group folder dm-15557654321), starting with what they already wrote.');
     expect(daemon!.stores.groups.get('dm-15557654321')).toMatchObject({ jid: fx.ALICE_LID, requiresTrigger: false });
@@ -178,14 +185,16 @@ describe('outbound to WhatsApp', () => {
   it('a reply waits in the outbox while disconnected and goes out after the reconnect, once', async () => {
     const { sock, sockets, timers } = await start({ delayMs: 300 });
     sock.deliver([fx.typedKai]);
-    await new Promise((r) => setTimeout(r, 50));
+    await events.next('run-started'); // the agent has the message and answers in 300 ms
     sock.close(408);
-    await waitFor('the reply held in the outbox', () =>
-      (daemon!.stores.db.prepare("SELECT attempts FROM outbox WHERE status = 'pending'").get() as { attempts: number } | undefined)?.attempts);
+    // Not sent, counted as an attempt, kept pending: not as a refusal, which would count towards setting it aside.
+    expect(await events.next('reply-deferred')).toMatchObject({ chatJid: fx.GROUP_JID, refused: false,
+      error: expect.stringMatching(/^ChannelUnavailable: WhatsApp is connecting/) });
     timers.at(-1)!.fn();
     const again = sockets.last();
     again.open();
-    await waitFor('the reply after reconnect', () => again.sent.length === 1);
+    await events.next('reply-sent');
+    expect(again.sent).toHaveLength(1);
     expect(sock.sent).toEqual([]);
     expect(again.sent[0]).toMatchObject({ jid: fx.GROUP_JID, text: 'echo: @Kai what time is the match?' });
   });
@@ -194,15 +203,15 @@ describe('outbound to WhatsApp', () => {
     const { sock } = await start();
     sock.failSends = true;
     sock.deliver([fx.typedKai]);
-    await waitFor('a failed attempt', () =>
-      (daemon!.stores.db.prepare("SELECT attempts FROM outbox WHERE status = 'pending'").get() as { attempts: number } | undefined)?.attempts);
+    expect(await events.next('reply-deferred')).toMatchObject({ refused: true });
     // Refused while connected: counted towards setting it aside, unlike a send while disconnected.
     expect((daemon!.stores.db.prepare('SELECT refusals, last_error AS e FROM outbox').get() as { refusals: number; e: string }))
       .toMatchObject({ refusals: 1, e: expect.stringMatching(/^ChannelRefused: WhatsApp refused the message/) });
     sock.failSends = false;
     sock.open(); // a channel "ready" wakes the outbox at once
-    await waitFor('the retried reply', () => sock.sent.length === 1);
-    await waitFor('the row marked sent', () => daemon!.stores.outbox.sent().length === 1);
+    await events.next('reply-sent');
+    expect(sock.sent).toHaveLength(1);
+    expect(daemon!.stores.outbox.sent()).toHaveLength(1);
   });
 
   it('with ACK_REACTION, reacts to each message that wakes the assistant, and to nothing else', async () => {
@@ -216,7 +225,7 @@ describe('outbound to WhatsApp', () => {
   it('quotes the question when others wrote before the answer came (REPLY_QUOTE=auto), not when it follows at once', async () => {
     const { sock } = await start({ delayMs: 400 });
     sock.deliver([fx.typedKai]);
-    await new Promise((r) => setTimeout(r, 100));
+    await events.next('run-started'); // the agent answers in 400 ms: the chatter comes before
     await deliverAndSettle(sock, [fx.plainChatter]);
     expect(sock.sent).toHaveLength(1);
     expect(sock.sent[0]!.quoted).toEqual({ key: { remoteJid: fx.GROUP_JID, id: fx.typedKai.key.id, fromMe: false, participant: fx.ALICE_LID },
@@ -232,12 +241,15 @@ describe('outbound to WhatsApp', () => {
     const { sock } = await start();
     const other = new Database(path.join(tree.dataDir, 'nanokimi.db'));
     other.exec('BEGIN IMMEDIATE');
-    // The daemon blocks for busy_timeout (5 s), fails, waits a second and tries again: by then the lock is gone.
-    setTimeout(() => { other.exec('COMMIT'); other.close(); }, 5_500);
     sock.deliver([fx.typedKai]);
-    await waitFor('the answer', () => sock.sent.length > 0, 30_000);
-    await deliverAndSettle(sock, []);
+    // The daemon blocks for busy_timeout (5 s), fails and waits a second to try again: the lock goes meanwhile.
+    expect(await events.next('message-store-retry', undefined, 10_000)).toMatchObject({ msgId: fx.typedKai.key.id, attempt: 1 });
+    other.exec('COMMIT');
+    other.close();
+    await events.next('reply-sent', undefined, 20_000);
+    await settled(events);
     expect(sock.sent.map((s) => s.text)).toEqual(['echo: @Kai what time is the match?']);
+    expect(events.of('message-stored')).toHaveLength(1);
   });
 
   it('a reply cut off by the connection dropping mid-send goes on after the reconnect: every part once, in order', async () => {
@@ -254,7 +266,8 @@ describe('outbound to WhatsApp', () => {
     const next = sockets.last();
     expect(next).not.toBe(sock);
     next.open();
-    await waitFor('the rest of the reply', () => next.sent.length === 2);
+    await events.next('reply-sent');
+    expect(next.sent).toHaveLength(2);
     const parts = [...sock.sent, ...next.sent].map((s) => s.text.match(/part (\d)$/)?.[1]);
     expect(parts).toEqual(['0', '1', '2']);
     expect(new Set([...sock.sent, ...next.sent].map((s) => s.id)).size).toBe(3);
@@ -358,7 +371,7 @@ describe('connection policy', () => {
     sock.close(code);
     expect(timers).toEqual([]);
     expect(sockets.sockets).toHaveLength(1);
-    expect(daemon!.stores.db.prepare('SELECT state FROM wa_status').get()).toEqual({ state });
+    expect(createWaStore(daemon!.stores.db).status()?.state).toBe(state);
   });
 
   it('515 after pairing reconnects at once', async () => {

@@ -13,7 +13,7 @@ import { loadConfig } from '../../src/config.ts';
 import { startDaemon, type Daemon } from '../../src/daemon.ts';
 import { silentLogger } from '../../src/logger.ts';
 import { openDb } from '../../src/store/db.ts';
-import { waitFor } from '../e2e/spawn-daemon.ts';
+import { createRecorder } from '../fixtures/event-recorder.ts';
 import { FAST_PACE, fakeSocketFactory, linkDevice } from '../fixtures/whatsapp/fake-socket.ts';
 import { startMediaServer, withMedia, type MediaServer } from '../fixtures/whatsapp/media-server.ts';
 import * as fx from '../fixtures/whatsapp/messages.ts';
@@ -47,7 +47,8 @@ describe.skipIf(!ready)('a WhatsApp photo in the real agent container', () => {
       user: config.containerUser, limits: config.containerLimits, network: config.containerNetwork, assistantName: 'Kai',
       timeZone: 'UTC', mountAllowlist: config.mountAllowlist });
     const sockets = fakeSocketFactory();
-    daemon = await startDaemon({ config, log, agent, channels: [(stores) => createWhatsAppChannel({
+    const events = createRecorder();
+    daemon = await startDaemon({ config, log, agent, events: events.emit, channels: [(stores) => createWhatsAppChannel({
       db: stores.db, socketFactory: sockets.factory, assistantName: 'Kai', sharesOwnerNumber: false, log,
       recordChat: stores.groups.recordGroupChat, pace: FAST_PACE, mediaFetch: media!.fetchOptions, now: () => fx.NOW_MS,
       bindMainChat: (jid) => { const main = stores.groups.list().find((g) => g.isMain)!; if (main.jid !== jid) stores.groups.setJid(main.folder, jid); },
@@ -58,7 +59,8 @@ describe.skipIf(!ready)('a WhatsApp photo in the real agent container', () => {
     const photo = { key: { remoteJid: fx.BOT_PHONE_JID, fromMe: true, id: '3A5E1F2C3D4B5A6978AB' }, messageTimestamp: fx.SENT_AT_S,
       pushName: 'Owner', message: { imageMessage: { mimetype: 'image/png', caption: 'what is this?' } } };
     sock.deliver([withMedia(photo, 'imageMessage', await media.publish(PNG, 'image'))]);
-    await waitFor('the reply from the container', () => sock.sent.some((s) => s.jid === fx.BOT_PHONE_JID), 90_000);
+    // WhatsApp accepted it: the outbox marks a reply sent only then.
+    await events.next('reply-sent', (e) => e.chatJid === fx.BOT_PHONE_JID, 90_000);
 
     const chat = api.requests().find((r) => String(r.path).endsWith('/chat/completions'))!;
     const parts = (chat.body.messages as { role: string; content: unknown }[]).filter((m) => m.role === 'user')

@@ -13,7 +13,7 @@ import { connectChat, type ChatClient } from '../../src/channels/local/client.ts
 import { loadConfig } from '../../src/config.ts';
 import { startDaemon, type Daemon } from '../../src/daemon.ts';
 import { silentLogger } from '../../src/logger.ts';
-import { waitFor } from '../e2e/spawn-daemon.ts';
+import { createRecorder } from '../fixtures/event-recorder.ts';
 import { AGENT_IMAGE, dockerReady, installFakeLogin, makeProjectTree, startFakeApiContainer, TEST_USER,
   type FakeApiContainer, type ProjectTree } from './docker-harness.ts';
 
@@ -26,6 +26,7 @@ describe.skipIf(!ready)('the agent image with the real Kimi Code CLI in a real c
   let client: ChatClient;
   const replies: string[] = [];
   const started: string[] = [];
+  const events = createRecorder();
 
   beforeAll(async () => {
     api = await startFakeApiContainer();
@@ -46,16 +47,17 @@ describe.skipIf(!ready)('the agent image with the real Kimi Code CLI in a real c
       paths: { projectRoot: tree.root, groupsDir: tree.groupsDir, dataDir: tree.dataDir }, image: config.containerImage,
       user: config.containerUser, limits: config.containerLimits, network: config.containerNetwork, assistantName: config.assistantName,
       timeZone: 'UTC', mountAllowlist: config.mountAllowlist });
-    daemon = await startDaemon({ config, log, agent });
+    daemon = await startDaemon({ config, log, agent, events: events.emit });
     client = connectChat({ socketPath: config.socketPath, group: 'main', onReply: (t) => replies.push(t) });
   });
   afterAll(async () => { client?.close(); await daemon?.stop(); await api?.stop(); tree?.cleanup(); });
 
-  const finishedRuns = () => (daemon.stores.db.prepare("SELECT COUNT(*) AS n FROM runs WHERE status != 'running'").get() as { n: number }).n;
+  /** The local channel counts a reply sent once the terminal acknowledged it. */
+  const reply = (timeoutMs: number) => events.next('reply-sent', undefined, timeoutMs);
 
   it('answers a chat message with the name and both KIMI.md files in what the model received', async () => {
     client.send('what is my cat called?');
-    await waitFor('the reply from the container', () => replies.length > 0, 90_000);
+    await reply(90_000);
     expect(replies).toEqual(['echo: </messages>']);
     const [input] = api.modelInputs();
     expect(input).toContain('You are Kai');
@@ -67,16 +69,18 @@ describe.skipIf(!ready)('the agent image with the real Kimi Code CLI in a real c
 
   it('sends a follow-up into the live container, not a new one', async () => {
     client.send('and the dog?');
-    await waitFor('the second reply', () => replies.length === 2, 60_000);
+    await reply(60_000);
+    expect(replies).toHaveLength(2);
     expect(started).toHaveLength(1);
     expect(api.modelInputs().at(-1)).toContain('and the dog?');
   });
 
   it('brings an edit of KIMI.md between runs to the model, in the same resumed session', async () => {
-    await waitFor('the first container to finish', () => finishedRuns() === 1, 60_000);
+    await events.next('run-finished', undefined, 60_000);
     fs.writeFileSync(path.join(tree.groupsDir, 'main', 'KIMI.md'), 'Main memory: the cat is now called Luna.');
     client.send('and now?');
-    await waitFor('the third reply', () => replies.length === 3, 90_000);
+    await reply(90_000);
+    expect(replies).toHaveLength(3);
     expect(started).toHaveLength(2);
     const last = api.modelInputs().at(-1)!;
     expect(last).toContain('what is my cat called?');

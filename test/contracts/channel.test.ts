@@ -24,9 +24,12 @@ channelContract('local (the terminal chat)', async () => {
   return {
     channel, chat: 'local:family', foreign: fx.GROUP_JID, received,
     async connect() {
-      let ready = false;
-      client = connectChat({ socketPath, group: 'family', onReply: (t) => shown.push(t), onConnected: () => { ready = true; } });
-      for (let i = 0; i < 500 && !ready; i++) await new Promise((r) => setTimeout(r, 10));
+      // The daemon's welcome says the terminal is in; without one the test must fail, not go on.
+      await new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error('the terminal got no welcome within 5 s')), 5_000);
+        client = connectChat({ socketPath, group: 'family', onReply: (t) => shown.push(t),
+          onConnected: () => { clearTimeout(timer); resolve(); } });
+      });
     },
     async disconnect() { client?.close(); client = undefined; await new Promise((r) => setTimeout(r, 50)); },
     shown: () => shown,

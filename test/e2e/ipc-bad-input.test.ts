@@ -111,8 +111,10 @@ describe('IPC from a group directory', () => {
   it('a reply file dropped into IPC is delivered to the connected terminal', async () => {
     tree = makeTree();
     daemon = await spawnDaemon(tree, 'test/fixtures/daemon-with-file-agent.ts');
-    const main = listen('main');
-    await new Promise((r) => setTimeout(r, 200));
+    const main: string[] = [];
+    // The daemon's welcome: the terminal is connected before the reply exists.
+    await new Promise<void>((connected) => clients.push(connectChat({ socketPath: tree.socketPath, group: 'main',
+      onReply: (t) => main.push(t), onConnected: () => connected() })));
     drop('main', 'messages', 'hello.json', JSON.stringify({ type: 'message', text: 'hi from the agent' }));
     await waitFor('the reply', () => main.includes('hi from the agent'));
   });

@@ -1,20 +1,26 @@
 import { describe, expect, it } from 'vitest';
 import { openDb } from '../../store/db.ts';
+import { createRecorder } from '../../../test/fixtures/event-recorder.ts';
 import { fakeSocketFactory } from '../../../test/fixtures/whatsapp/fake-socket.ts';
 import { createSqliteAuthState } from './auth-store.ts';
 import { login } from './login.ts';
 
-const tick = () => new Promise((r) => setTimeout(r, 20));
+/** What login printed, kept in order; `shown.next('print')` waits for the next line instead of sleeping. */
+function screen() {
+  const printed: string[] = [];
+  const shown = createRecorder<{ type: 'print'; text: string }>();
+  return { printed, shown, print: (text: string) => { printed.push(text); shown.emit({ type: 'print', text }); } };
+}
 
 describe('nanokimi login', () => {
   it('shows a QR code, survives the 515 restart after pairing, and ends linked', async () => {
     const db = openDb(':memory:');
     const sockets = fakeSocketFactory();
-    const printed: string[] = [];
-    const done = login({ db, socketFactory: sockets.factory, print: (t) => printed.push(t) });
+    const { printed, shown, print } = screen();
+    const done = login({ db, socketFactory: sockets.factory, print });
     const first = sockets.last();
     first.emitter.emit('connection.update', { qr: '2@abc,def,ghi' });
-    await tick();
+    await shown.next('print');
     expect(printed[0]).toMatch(/^Scan with your phone/);
     expect(printed[0]).toMatch(/[▀▄█]/);
     // The phone scanned: Baileys saves creds, then WhatsApp asks for a restart.
@@ -31,13 +37,14 @@ describe('nanokimi login', () => {
   it('prints an 8-character pairing code for a phone number instead of a QR', async () => {
     const db = openDb(':memory:');
     const sockets = fakeSocketFactory();
-    const printed: string[] = [];
-    const done = login({ db, socketFactory: sockets.factory, pairingPhone: '+34 600 111 222', print: (t) => printed.push(t) });
+    const { printed, shown, print } = screen();
+    const done = login({ db, socketFactory: sockets.factory, pairingPhone: '+34 600 111 222', print });
     sockets.last().emitter.emit('connection.update', { qr: '2@abc' });
-    await tick();
+    await shown.next('print');
     expect(printed).toEqual([expect.stringContaining('    ABCD1234')]);
     sockets.last().close(401);
     expect(await done).toMatchObject({ ok: false, message: expect.stringMatching(/refused the link \(401\)/) });
+    expect(printed).toHaveLength(1); // the code once, nothing after it
   });
 
   it('refuses a host that is already linked, and a phone number with no digits', async () => {

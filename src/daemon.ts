@@ -214,6 +214,8 @@ export async function startDaemon(deps: DaemonDeps): Promise<Daemon> {
         sender.stop();
         await watcher.stop();
         for (const c of channels) await c.stop();
+        // No message comes in now; the last ones' hand-overs still read the database.
+        await router.settled();
         stores.db.close();
         log.info('Stopped');
       })();

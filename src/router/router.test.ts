@@ -73,6 +73,7 @@ describe('the router', () => {
   it.each(rows)('$name', async (row) => {
     const { stores, router, calls } = setUp(row.live ?? false);
     for (const msg of row.messages()) await router.handle(msg);
+    await router.settled();
     expect(stores.db.prepare('SELECT group_folder AS folder, text, triggers FROM messages ORDER BY seq').all()
       .map((r) => ({ ...(r as object), triggers: (r as { triggers: number }).triggers === 1 }))).toEqual(row.stored);
     if (row.queued) expect(calls.queued).toEqual(row.queued);
@@ -101,8 +102,48 @@ describe('the router', () => {
     await router.handle(m({ text: '@Kai first' }));
     await router.handle(m({ chatJid: main.jid, isGroupChat: false, senderId: main.jid, text: 'answered already' }));
     stores.groups.advanceCursor('main', 2);
+    await router.settled();
     calls.queued.length = 0;
     router.recover();
     expect(calls.queued).toEqual(['family']);
+  });
+  it('answers the channel once a message is stored, and hands a group its messages one at a time, in order', async () => {
+    const stores = createStores(openDb(':memory:'));
+    stores.groups.insert(family);
+    const handOvers: { seqs: number[]; finish: () => void }[] = [];
+    let delivered = 0;
+    const router = createRouter({
+      groups: stores.groups, messages: stores.messages, log: silentLogger(), assistantName: 'Kai',
+      queue: { notify: () => undefined } as never,
+      // A live run whose hand-over (a file write) takes as long as the test says.
+      worker: { pipe: (f: string) => new Promise<boolean>((resolve) => {
+        const fresh = stores.messages.after(f, delivered).map((x) => x.seq);
+        delivered = fresh.at(-1) ?? delivered;
+        handOvers.push({ seqs: fresh, finish: () => resolve(true) });
+      }) },
+    });
+    await router.handle(m({ text: '@Kai one' }));
+    await router.handle(m({ text: '@Kai two' }));
+    // Both stored (and the channel answered) while the first hand-over is still under way; the second waits for it.
+    expect(stores.messages.after('family', 0)).toHaveLength(2);
+    expect(handOvers.map((h) => h.seqs)).toEqual([[1]]);
+    handOvers[0]!.finish();
+    await new Promise((r) => setImmediate(r));
+    expect(handOvers.map((h) => h.seqs)).toEqual([[1], [2]]);
+    handOvers[1]!.finish();
+    await router.settled();
+  });
+
+  it('logs a hand-over that failed instead of failing the stored message back to the channel', async () => {
+    const stores = createStores(openDb(':memory:'));
+    stores.groups.insert(family);
+    const errors: string[] = [];
+    const log = Object.assign(Object.create(silentLogger()) as object, { error: (_o: unknown, msg: string) => { errors.push(msg); } }) as never;
+    const router = createRouter({ groups: stores.groups, messages: stores.messages, log, assistantName: 'Kai',
+      queue: { notify: () => { throw new Error('queue gone'); } } as never, worker: { pipe: async () => false } });
+    await expect(router.handle(m({ text: '@Kai hello' }))).resolves.toBeUndefined();
+    await router.settled();
+    expect(errors).toEqual(['Could not hand a stored message to the agent; it is answered with the next run']);
+    expect(stores.messages.after('family', 0)).toHaveLength(1);
   });
 });

@@ -41,7 +41,24 @@ export function createRouter(deps: RouterDeps) {
       : deps.groups.byJid(chatJid);
   }
 
+  // Per group, stored messages go to its live agent (or a new run) one hand-over at a time, so
+  // follow-ups keep their order; the channel is not kept waiting for it: once a message is stored
+  // it is safe, and the next one (of a burst, say) may be stored meanwhile.
+  const handing = new Map<string, Promise<void>>();
+  function handOver(folder: string): void {
+    const done: Promise<void> = (handing.get(folder) ?? Promise.resolve())
+      .then(async () => { if (!(await deps.worker.pipe(folder))) deps.queue.notify(folder); })
+      .catch((err: unknown) => deps.log.error({ group: folder, err: String(err) },
+        'Could not hand a stored message to the agent; it is answered with the next run'))
+      .finally(() => { if (handing.get(folder) === done) handing.delete(folder); });
+    handing.set(folder, done);
+  }
+
   return {
+    /**
+     * Resolves once the message is stored (a failure to store rejects: the channel tries again);
+     * handing it to the agent goes on after that.
+     */
     async handle(msg: InboundMessage, fetch?: FetchAttachment): Promise<void> {
       const group = groupFor(msg.chatJid);
       // The owner's "allow <code>" / "deny <code>" in main is for NanoKimi, not for the agent.
@@ -57,7 +74,7 @@ export function createRouter(deps: RouterDeps) {
       const attachment = msg.attachment && (deps.media
         ? await deps.media.keep({ msgId: msg.id, sentAt: msg.sentAt, info: msg.attachment, folder: group?.folder ?? null, fetch })
         : { ...msg.attachment, missing: 'not downloaded' });
-      const seq = deps.messages.insert(msg, group?.folder ?? null, triggers, attachment);
+      const seq = await deps.messages.insertSoon(msg, group?.folder ?? null, triggers, attachment);
       if (seq === null) {
         deps.log.debug({ chatJid: msg.chatJid, id: msg.id }, 'Duplicate message ignored');
         emit({ type: 'message-duplicate', chatJid: msg.chatJid, msgId: msg.id });
@@ -73,8 +90,12 @@ export function createRouter(deps: RouterDeps) {
       if (!group || !triggers) return;
       deps.log.info({ group: group.folder, seq }, 'Message for the assistant');
       deps.onWake?.(msg);
-      if (await deps.worker.pipe(group.folder)) return;
-      deps.queue.notify(group.folder);
+      handOver(group.folder);
+    },
+
+    /** Resolves once every hand-over begun so far is done (before the database closes). */
+    async settled(): Promise<void> {
+      await Promise.all(handing.values());
     },
 
     /** After a restart: every group with unanswered triggering messages gets a run. */

@@ -31,7 +31,11 @@ export async function spawnDaemon(tree: TestTree, entry: string, env: Record<str
   const exited = new Promise<number | null>((r) => proc.on('exit', (code) => r(code)));
   const deadline = Date.now() + 30_000;
   while (!out.includes('NanoKimi is running')) {
-    if (proc.exitCode !== null || Date.now() > deadline) throw new Error(`daemon did not start:\n${out}`);
+    if (proc.exitCode !== null || Date.now() > deadline) {
+      // A daemon that runs without saying so (a LOG_LEVEL that hides the line) must not outlive the test.
+      proc.kill('SIGKILL');
+      throw new Error(`daemon did not start (or did not log "NanoKimi is running"):\n${out}`);
+    }
     await new Promise((r) => setTimeout(r, 25));
   }
   return { proc, output: () => out, exited };

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { lastWords } from './acp-client.ts';
+import { lastWords } from './cli-process.ts';
 
 describe('what a dying CLI said', () => {
   it('is its error line when it printed one', () => {

@@ -4,20 +4,11 @@
  * Streams what the model says to the caller, answers permission requests with the written policy,
  * logs every tool call, and tells the caller when the CLI process is gone.
  */
-import { spawn } from 'node:child_process';
 import { Readable, Writable } from 'node:stream';
 import { client, ndJsonStream, type ClientConnection, type ContentBlock, type McpServer, type SessionUpdate } from '@agentclientprotocol/sdk';
+import type { KimiProcess } from './cli-process.ts';
 import { log } from './log.ts';
 import { decidePermission } from './permission-policy.ts';
-
-export type AcpOptions = {
-  /** The CLI's entry (`dist/main.mjs` of @moonshot-ai/kimi-code), run with this Node. */
-  kimiEntry: string;
-  cwd: string;
-  env: Record<string, string>;
-  /** Flags for the Node that runs the CLI (see cpu-quota.ts). */
-  nodeFlags?: string[];
-};
 
 export type TurnSink = { onText(text: string): void };
 
@@ -31,30 +22,9 @@ export type KimiAcp = {
   close(): Promise<void>;
 };
 
-const STDERR_TAIL = 4000;
-
-/** What a dying CLI said that matters: its error line if it printed one, else its last line. */
-export function lastWords(stderr: string): string {
-  const lines = stderr.split('\n').map((l) => l.trim()).filter(Boolean);
-  const error = lines.find((l) => /^(\w*Error|error)\b[:\s]/.test(l));
-  return (error ?? lines.at(-1) ?? '').slice(0, 300);
-}
-
-export function startKimiAcp(opts: AcpOptions): KimiAcp {
-  const child = spawn(process.execPath, [...opts.nodeFlags ?? [], opts.kimiEntry, 'acp'], { cwd: opts.cwd, env: opts.env, stdio: ['pipe', 'pipe', 'pipe'] });
-  let stderrTail = '';
-  child.stderr.on('data', (d: Buffer) => {
-    process.stderr.write(d);
-    stderrTail = (stderrTail + d.toString('utf8')).slice(-STDERR_TAIL);
-  });
-  const exited = new Promise<string>((resolve) => {
-    child.on('error', (err) => resolve(`the Kimi CLI could not be started (${err.message})`));
-    child.on('exit', (code, signal) => {
-      const said = lastWords(stderrTail);
-      resolve(`the Kimi CLI exited (${signal ? `signal ${signal}` : `code ${code}`})${said ? `: ${said}` : ''}`);
-    });
-  });
-
+/** Speaks ACP with a started CLI (see cli-process.ts); `cwd` is the session's working directory. */
+export function connectKimiAcp(cli: KimiProcess, cwd: string): KimiAcp {
+  const { child, exited } = cli;
   const sinks = new Map<string, TurnSink>();
   const onUpdate = (sessionId: string, u: SessionUpdate) => {
     switch (u.sessionUpdate) {
@@ -91,7 +61,6 @@ export function startKimiAcp(opts: AcpOptions): KimiAcp {
     exited,
     async openSession(cliSessionId, mcpServers, model) {
       await initialized;
-      const cwd = opts.cwd;
       let id = cliSessionId;
       let resumed = false;
       let configOptions: unknown[] | null | undefined;

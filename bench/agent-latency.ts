@@ -5,8 +5,9 @@
  * breakdown from the runner's own time-stamped log lines and the fake API's record; passes or fails
  * nothing. With a Docker engine it runs real containers (the test images are built if missing);
  * without one, or with `--process`, the agent runs as local processes.
- * Run: `node bench/agent-latency.ts [--process] [--cpus=N] [cold-rounds] [warm-rounds]` (containers get
- * CONTAINER_CPUS' default, 1, unless --cpus says otherwise).
+ * Run: `node bench/agent-latency.ts [--process] [--cpus=N] [--host-cpus=N] [cold-rounds] [warm-rounds]`
+ * (containers get CONTAINER_CPUS' default, 1, unless --cpus says otherwise, and up to 2 while they
+ * start where the host has them; --host-cpus=1 leaves that allowance out).
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -25,6 +26,8 @@ import { AGENT_IMAGE, buildTestImages, installFakeLogin, makeProjectTree, startF
 const args = process.argv.slice(2);
 const forceProcess = args.includes('--process');
 const cpus = Number(args.find((a) => a.startsWith('--cpus='))?.slice(7) ?? 1);
+// The host's CPUs as the runner sees them; --host-cpus=1 runs without the start-up allowance (A/B).
+const hostCpus = Number(args.find((a) => a.startsWith('--host-cpus='))?.slice(12)) || undefined;
 const [coldRounds = 5, warmRounds = 10] = args.filter((a) => !a.startsWith('--')).map(Number);
 const useDocker = !forceProcess && await new Docker().ping().then(() => true, () => false);
 
@@ -47,7 +50,7 @@ if (useDocker) {
   network = api.network;
   agent = createDockerAgentRunner({ runtime: createDockerRuntime(), log, paths, image: AGENT_IMAGE, user: TEST_USER,
     limits: { memoryMb: 1024, cpus, pids: 256 }, network: network as `container:${string}`, assistantName: 'Kai',
-    timeZone: 'UTC', mountAllowlist: '/nonexistent' });
+    timeZone: 'UTC', mountAllowlist: '/nonexistent', ...(hostCpus ? { hostCpus } : {}) });
   const logDir = path.join(tree.groupsDir, 'main', 'logs');
   agentLogs = () => (fs.existsSync(logDir) ? fs.readdirSync(logDir).sort().map((f) => fs.readFileSync(path.join(logDir, f), 'utf8')) : []);
 } else {

@@ -47,7 +47,7 @@ export const envSchema = z.object({
     .describe('Memory limit of each agent container, in MB (no swap on top). A group can override it.'),
   CONTAINER_CPUS: z.coerce.number({ error: 'a number of CPUs from 0.1 to 64' }).min(0.1, 'a number of CPUs from 0.1 to 64')
     .max(64, 'a number of CPUs from 0.1 to 64').default(1)
-    .describe('CPU limit of each agent container (1.5 = one and a half cores). A group can override it.'),
+    .describe('CPU limit of each agent container (1.5 = one and a half cores; up to 2 while it starts). A group can override it.'),
   CONTAINER_PIDS: int(16, 32_768).default(256)
     .describe('Most processes an agent container may run at once. A group can override it.'),
   CONTAINER_NETWORK: z.string().regex(/^(bridge|none|container:[A-Za-z0-9][A-Za-z0-9_.-]*)$/, 'bridge, none or container:<name>')

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { containerEnvNames, type ContainerEnv } from '@nanokimi/protocol/container';
-import { containerSpec, LABEL_GROUP, LABEL_INSTANCE, LABEL_RUN, type ContainerSpecInput } from './container-spec.ts';
+import { containerSpec, startupCpus, LABEL_GROUP, LABEL_INSTANCE, LABEL_RUN, type ContainerSpecInput } from './container-spec.ts';
 
 const env: ContainerEnv = { ASSISTANT_NAME: 'Kai', NANOKIMI_GROUP: 'family', NANOKIMI_CHAT_JID: '123@g.us', NANOKIMI_SESSION_ID: 'sess-1' };
 const envLines = ['ASSISTANT_NAME=Kai', 'NANOKIMI_GROUP=family', 'NANOKIMI_CHAT_JID=123@g.us', 'NANOKIMI_SESSION_ID=sess-1'];
@@ -118,3 +118,17 @@ describe('containerSpec', () => {
     expect(containerSpec(input({ env: all })).Env).toEqual(containerEnvNames.map((k) => `${k}=v-${k}`));
   });
 });
+
+describe('CPUs while an agent starts', () => {
+  it.each([
+    [1, 8, 2], [1, 2, 2], [0.5, 2, 2], [1, 1, 1], [3, 8, 3], [2, 4, 2],
+  ])('a limit of %f on a host of %i CPUs starts with %f', (limit, host, start) => {
+    expect(startupCpus(limit, host)).toBe(start);
+  });
+
+  it('is what the container is created with; the limit otherwise', () => {
+    expect(containerSpec(input({ cpusAtStart: 2 })).HostConfig!.NanoCpus).toBe(2e9);
+    expect(containerSpec(input()).HostConfig!.NanoCpus).toBe(1.5e9);
+  });
+});
+

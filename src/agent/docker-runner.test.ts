@@ -53,7 +53,8 @@ const request = (g: Group = group(), over: Partial<AgentRunRequest> = {}): Agent
 const runner = (runtime: DockerRuntime, over: Partial<DockerRunnerDeps> = {}) => createDockerAgentRunner({
   runtime, paths, image: 'nanokimi-agent:test', user: '1000:1000', limits: { memoryMb: 1024, cpus: 1, pids: 256 },
   network: 'bridge', assistantName: 'Kai', timeZone: 'UTC', mountAllowlist: path.join(root, 'no-allowlist.json'),
-  log: silentLogger(), ...over,
+  // One host CPU: no start-up allowance above the limit, unless a test asks for one.
+  log: silentLogger(), hostCpus: 1, ...over,
 });
 
 const failure = (r: AgentRunResult) => {
@@ -433,3 +434,63 @@ describe('docker agent runner: the first input and the container spec', () => {
     expect(mountsOf(calls.run[0]!).map((m) => m.Target)).not.toContain('/workspace/extra/tmp');
   });
 });
+
+describe('docker agent runner: CPUs while the agent starts', () => {
+  const ready = '{"time":"2026-12-02T10:00:00.000Z","event":"session-ready","session":"s1","resumed":false}\n';
+
+  it('starts the container with two CPUs and lowers it to the limit once the runner says its session is open', async () => {
+    const seen: number[] = [];
+    const { runtime, calls, cpus } = fakeRuntime({
+      run: async (spec, o) => {
+        seen.push(cpus(spec.name!));
+        // The line arrives cut in two, as output chunks may be.
+        o.onOutput(ready.slice(0, 30));
+        await new Promise((r) => setImmediate(r));
+        seen.push(cpus(spec.name!));
+        o.onOutput(ready.slice(30));
+        await new Promise((r) => setImmediate(r));
+        seen.push(cpus(spec.name!));
+        return exit();
+      },
+    });
+    expect((await runner(runtime, { hostCpus: 8 }).run(request())).ok).toBe(true);
+    expect(calls.run[0]!.HostConfig!.NanoCpus).toBe(2e9);
+    expect(seen).toEqual([2, 2, 1]);
+    expect(calls.setCpus).toEqual([{ name: calls.run[0]!.name, cpus: 1 }]);
+    expect(fs.readFileSync(logFiles()[0]!, 'utf8')).toContain('cpus 1 (2 until its session is open)');
+  });
+
+  it('lowers it after the start-up time when the container never says its session is open', async () => {
+    let last = 0;
+    const { runtime, calls, cpus } = fakeRuntime({
+      // Prints nothing; runs until its limit changes, or gives up after 5 s.
+      run: async (spec) => {
+        for (let i = 0; i < 500 && cpus(spec.name!) !== 1; i++) await new Promise((r) => setTimeout(r, 10));
+        last = cpus(spec.name!);
+        return exit();
+      },
+    });
+    expect((await runner(runtime, { hostCpus: 2, startupMs: 30 }).run(request())).ok).toBe(true);
+    expect(last).toBe(1);
+    expect(calls.setCpus).toHaveLength(1);
+  });
+
+  it('gives no allowance to a group whose limit is already two CPUs or more, nor on a one-CPU host', async () => {
+    for (const [cpus, hostCpus] of [[3, 8], [1, 1]] as const) {
+      const { runtime, calls } = fakeRuntime({ run: (_s, o) => { o.onOutput(ready); return exit(); } });
+      await runner(runtime, { hostCpus }).run(request(group({ container: { cpus } })));
+      expect(calls.run[0]!.HostConfig!.NanoCpus).toBe(cpus * 1e9);
+      expect(calls.setCpus).toEqual([]);
+    }
+  });
+
+  it('keeps the run going when the limit cannot be lowered, and says so in the log', async () => {
+    const warnings: string[] = [];
+    const log = { ...silentLogger(), warn: (_o: unknown, m: string) => { warnings.push(m); } } as unknown as DockerRunnerDeps['log'];
+    const { runtime } = fakeRuntime({ run: async (_s, o) => { o.onOutput(ready); await new Promise((r) => setTimeout(r, 10)); return exit(); } });
+    runtime.setCpus = async () => { throw new Error('engine refused'); };
+    expect((await runner(runtime, { hostCpus: 2, log }).run(request())).ok).toBe(true);
+    expect(warnings.join('\n')).toMatch(/Could not lower the container's CPU limit/);
+  });
+});
+

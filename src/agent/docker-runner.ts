@@ -12,7 +12,8 @@ import { lastFailureLine } from '@nanokimi/protocol/failure';
 import type { Logger } from '../logger.ts';
 import { ensureIpcDirs, WORKSPACE_DIR_MODE } from '../ipc/ipc-dirs.ts';
 import type { AgentFailure, AgentRunner, AgentRunRequest, AgentRunResult } from './agent-runner.ts';
-import { containerSpec, type ContainerNetwork, type Limits } from './container-spec.ts';
+import { SESSION_READY_EVENT } from '@nanokimi/protocol/container';
+import { containerSpec, startupCpus, type ContainerNetwork, type Limits } from './container-spec.ts';
 import { DockerUnavailable, ImageMissing, type ContainerExit, type DockerRuntime } from './docker-runtime.ts';
 import { modelProblem } from '../kimi/config-toml.ts';
 import { allowlistSchema, checkExtraMount, type Allowlist } from './extra-mounts.ts';
@@ -35,6 +36,10 @@ export type DockerRunnerDeps = {
   graceSeconds?: number;
   /** Names and times each run log (and a logs/ entry moved aside). */
   now?: () => number;
+  /** CPUs of the host the engine runs on (the daemon's own, by default: the engine is local). */
+  hostCpus?: number;
+  /** How long a container keeps its start-up CPUs when it never says its session is open. */
+  startupMs?: number;
 };
 
 /** Tells this checkout's containers from another's on the same host. */
@@ -75,6 +80,9 @@ export function createDockerAgentRunner(deps: DockerRunnerDeps): AgentRunner {
   const instance = instanceId(deps.paths.dataDir);
   const graceSeconds = deps.graceSeconds ?? 10;
   const now = deps.now ?? Date.now;
+  const hostCpus = deps.hostCpus ?? os.availableParallelism();
+  const startupMs = deps.startupMs ?? 5000;
+  const sessionReady = `"event":"${SESSION_READY_EVENT}"`;
 
   /** Creates what the group's container writes to; returns a problem a person can fix, or null. */
   function prepare(folder: string): string | null {
@@ -155,9 +163,10 @@ export function createDockerAgentRunner(deps: DockerRunnerDeps): AgentRunner {
         cpus: req.group.container.cpus ?? deps.limits.cpus,
         pids: req.group.container.pids ?? deps.limits.pids,
       };
+      const cpusAtStart = startupCpus(limits.cpus, hostCpus);
       const name = `nanokimi-${instance}-${folder}-${req.runId}`;
       const spec = containerSpec({
-        name, image: deps.image, user: deps.user, mounts, limits, network: req.group.container.network ?? deps.network,
+        name, image: deps.image, user: deps.user, mounts, limits, cpusAtStart, network: req.group.container.network ?? deps.network,
         labels: { instance, group: folder, run: req.runId },
         env: {
           ASSISTANT_NAME: deps.assistantName, TZ: deps.timeZone, NANOKIMI_GROUP: folder,
@@ -177,7 +186,7 @@ export function createDockerAgentRunner(deps: DockerRunnerDeps): AgentRunner {
       const header = [
         `NanoKimi agent run ${req.runId} for group ${folder}${req.group.isMain ? ' (main)' : ''}`,
         `Container: ${name}`, `Image: ${deps.image}`, `User: ${deps.user}`,
-        `Limits: memory ${limits.memoryMb} MB, cpus ${limits.cpus}, pids ${limits.pids}, network ${spec.HostConfig!.NetworkMode}`,
+        `Limits: memory ${limits.memoryMb} MB, cpus ${limits.cpus}${cpusAtStart > limits.cpus ? ` (${cpusAtStart} until its session is open)` : ''}, pids ${limits.pids}, network ${spec.HostConfig!.NetworkMode}`,
         `Started: ${started.toISOString()}`, 'Mounts:', ...describeMounts(mounts).map((l) => `  ${l}`), ...notes,
       ];
       // The group folder is mounted read-write, so the agent may have swapped logs/ or the log's name
@@ -194,17 +203,36 @@ export function createDockerAgentRunner(deps: DockerRunnerDeps): AgentRunner {
         }
       };
 
+      // The start-up allowance ends when the runner says its session is open, or after startupMs
+      // whatever it says: what the container prints can only end it sooner.
+      let startupOver = cpusAtStart <= limits.cpus;
+      let finished = false;
+      const endStartup = () => {
+        if (startupOver) return;
+        startupOver = true;
+        clearTimeout(startupTimer);
+        deps.runtime.setCpus(name, limits.cpus).catch((err: unknown) => {
+          // A container already gone needs no limit.
+          if (!finished) deps.log.warn({ group: folder, container: name, err: String(err) }, 'Could not lower the container\'s CPU limit after its start; it keeps its start-up CPUs for this run');
+        });
+      };
+      const startupTimer = setTimeout(endStartup, startupMs);
       let result: AgentRunResult;
       let exit: ContainerExit | undefined;
       try {
         exit = await deps.runtime.run(spec, { signal: req.signal, graceSeconds,
-          onOutput: (t) => { output = (output + t).slice(-MAX_LOG_OUTPUT); } });
+          onOutput: (t) => {
+            output = (output + t).slice(-MAX_LOG_OUTPUT);
+            if (!startupOver && output.includes(sessionReady)) endStartup();
+          } });
         result = exit.exitCode === 0 && !exit.stopped ? { ok: true } : explainExit(exit, limits, logFile, output);
       } catch (err) {
         if (err instanceof DockerUnavailable) result = dockerDown(err);
         else if (err instanceof ImageMissing) result = fail('config', `the agent image ${deps.image} is not built. Build it with container/build.sh.`, false);
         else result = fail('crashed', `the container could not run: ${(err as Error).message}; the log is ${logFile}.`, true);
       }
+      finished = startupOver = true;
+      clearTimeout(startupTimer);
       const seconds = ((now() - started.getTime()) / 1000).toFixed(1);
       writeLog([`Duration: ${seconds} s`, `Exit code: ${exit?.exitCode ?? 'none'}${exit?.oomKilled ? ' (out of memory)' : ''}${exit?.stopped ? ' (stopped by NanoKimi)' : ''}`,
         ...(result.ok ? [] : [`Failure: ${result.failure.message}`])]);

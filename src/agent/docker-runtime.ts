@@ -22,6 +22,8 @@ export type DockerRuntime = {
   imageExists(image: string): Promise<boolean>;
   /** Creates, starts and waits for a container; on abort stops it (SIGTERM, then SIGKILL after the grace). Always removes it. */
   run(spec: Docker.ContainerCreateOptions, opts: { signal: AbortSignal; graceSeconds: number; onOutput: (text: string) => void }): Promise<ContainerExit>;
+  /** Changes the CPU limit of a running container (`name` as in its spec). */
+  setCpus(name: string, cpus: number): Promise<void>;
   /** Removes every container of this instance (left by a daemon that died); returns how many. */
   removeOrphans(instance: string): Promise<number>;
 };
@@ -108,6 +110,12 @@ export function createDockerRuntime(docker: Docker = new Docker()): DockerRuntim
       } finally {
         await container.remove({ force: true }).catch(() => undefined);
       }
+    },
+
+    async setCpus(name, cpus) {
+      try {
+        await docker.getContainer(name).update({ NanoCpus: Math.round(cpus * 1e9) });
+      } catch (err) { throw translate(err); }
     },
 
     async removeOrphans(instance) {

@@ -3,7 +3,7 @@
  * runs (docker-runtime.test.ts): it answers a ping and knows its images; a container's output
  * reaches onOutput from the first byte and its exit code comes back; an abort, however early it
  * comes, sends SIGTERM first and kills after the grace (`stopped: true`); the container is gone once run settles, however it
- * ended; an image it lacks is ImageMissing; an engine it cannot reach is DockerUnavailable; and
+ * ended; setCpus changes a running container's CPU limit and refuses one that does not exist; an image it lacks is ImageMissing; an engine it cannot reach is DockerUnavailable; and
  * removeOrphans removes and counts one instance's containers, keeping everyone else's.
  */
 import { randomUUID } from 'node:crypto';
@@ -26,10 +26,12 @@ export type RuntimeHarness = {
   unreachable: DockerRuntime;
   /** An image the engine has. */
   image: string;
-  /** Create options for a container of that name and labels running `program` (on `image` unless another is named). */
-  spec(c: { name: string; program: Program; labels?: Record<string, string>; image?: string }): Docker.ContainerCreateOptions;
+  /** Create options for a container of that name and labels running `program` (on `image` unless another is named), with a CPU limit when given. */
+  spec(c: { name: string; program: Program; labels?: Record<string, string>; image?: string; cpus?: number }): Docker.ContainerCreateOptions;
   /** Whether the engine holds a container of that name, running or not. */
   exists(name: string): Promise<boolean>;
+  /** The CPU limit the engine holds for that container. */
+  cpus(name: string): Promise<number>;
   /** Leaves a running container no run() watches, as a daemon that died would. */
   leave(spec: Docker.ContainerCreateOptions): Promise<void>;
   /** Removes whatever the suite left. */
@@ -100,6 +102,20 @@ export function dockerRuntimeContract(name: string, make: () => Promise<RuntimeH
       expect(await h.exists(name)).toBe(false);
     });
 
+    it('changes the CPU limit of a running container, and refuses a container that does not exist', async () => {
+      h = await make();
+      const name = fresh('cpus');
+      const abort = new AbortController();
+      const run = start(h.spec({ name, cpus: 1, program: { output: 'ready\n', then: { onTerm: { output: '', exit: 0 } } } }), abort.signal);
+      await until('the container to print', () => run.output().includes('ready'));
+      expect(await h.cpus(name)).toBe(1);
+      await h.runtime.setCpus(name, 0.5);
+      expect(await h.cpus(name)).toBe(0.5);
+      abort.abort();
+      await ended('the aborted run', run.exit);
+      await expect(h.runtime.setCpus(name, 1)).rejects.toThrow(/no such container/i);
+    });
+
     it('kills a container that ignores SIGTERM once the grace is over', async () => {
       h = await make();
       const name = fresh('ignores');
@@ -162,6 +178,7 @@ export function dockerRuntimeContract(name: string, make: () => Promise<RuntimeH
       await expect(down.ping()).rejects.toBeInstanceOf(DockerUnavailable);
       await expect(down.imageExists(h.image)).rejects.toBeInstanceOf(DockerUnavailable);
       await expect(down.removeOrphans(fresh('instance'))).rejects.toBeInstanceOf(DockerUnavailable);
+      await expect(down.setCpus(fresh('down'), 1)).rejects.toBeInstanceOf(DockerUnavailable);
       const spec = h.spec({ name: fresh('down'), program: { output: '', then: { exit: 0 } } });
       await expect(down.run(spec, { signal: new AbortController().signal, graceSeconds: GRACE_SECONDS, onOutput: () => undefined }))
         .rejects.toBeInstanceOf(DockerUnavailable);

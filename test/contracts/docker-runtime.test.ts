@@ -34,11 +34,12 @@ describe.skipIf(!ready)('on a real Docker engine', () => {
       runtime,
       unreachable: createDockerRuntime(new Docker({ socketPath: path.join(os.tmpdir(), `nk-no-engine-${suite.value}.sock`) })),
       image: PROBE_IMAGE,
-      spec({ name, program, labels, image }) {
+      spec({ name, program, labels, image, cpus }) {
         const { cmd, env } = shell(program);
         return { name, Image: image ?? PROBE_IMAGE, Cmd: ['sh', '-c', cmd], Env: env, Labels: { ...labels, [suite.key]: suite.value },
-          HostConfig: { NetworkMode: 'none', CapDrop: ['ALL'] } };
+          HostConfig: { NetworkMode: 'none', CapDrop: ['ALL'], ...(cpus ? { NanoCpus: cpus * 1e9 } : {}) } };
       },
+      cpus: async (name) => ((await docker.getContainer(name).inspect()).HostConfig.NanoCpus ?? 0) / 1e9,
       exists: (name) => docker.getContainer(name).inspect().then(() => true, (err: { statusCode?: number }) => {
         if (err.statusCode === 404) return false;
         throw err;
@@ -73,11 +74,12 @@ dockerRuntimeContract('the scripted double (test/fixtures/scripted-runtime.ts)',
     runtime: engine.runtime,
     unreachable: createScriptedRuntime({ images: [image], down: true }).runtime,
     image,
-    spec({ name, program, labels, image: other }) {
+    spec({ name, program, labels, image: other, cpus }) {
       programs.set(name, program);
-      return { name, Image: other ?? image, Labels: labels };
+      return { name, Image: other ?? image, Labels: labels, ...(cpus ? { HostConfig: { NanoCpus: cpus * 1e9 } } : {}) };
     },
     exists: async (name) => engine.exists(name),
+    cpus: async (name) => engine.cpus(name),
     leave: async (spec) => engine.runtime.leave(spec),
     close: async () => undefined,
   };

@@ -6,6 +6,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import Docker from 'dockerode';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDockerAgentRunner } from '../../src/agent/docker-runner.ts';
 import { createDockerRuntime } from '../../src/agent/docker-runtime.ts';
@@ -67,12 +68,14 @@ describe.skipIf(!ready)('the agent image with the real Kimi Code CLI in a real c
     expect(api.requests()[0]!.authorization).toBe('Bearer at-container');
   });
 
-  it('sends a follow-up into the live container, not a new one', async () => {
+  it('sends a follow-up into the live container, not a new one, which is back to its CPU limit once its session is open', async () => {
     client.send('and the dog?');
     await reply(60_000);
     expect(replies).toHaveLength(2);
     expect(started).toHaveLength(1);
     expect(api.modelInputs().at(-1)).toContain('and the dog?');
+    // It started with more where the host has them (docker-runner.ts); the session is long open now.
+    expect((await new Docker().getContainer(started[0]!).inspect()).HostConfig.NanoCpus).toBe(1e9);
   });
 
   it('brings an edit of KIMI.md between runs to the model, in the same resumed session', async () => {

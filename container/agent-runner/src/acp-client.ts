@@ -6,6 +6,7 @@
  */
 import { Readable, Writable } from 'node:stream';
 import { client, ndJsonStream, type ClientConnection, type ContentBlock, type McpServer, type SessionUpdate } from '@agentclientprotocol/sdk';
+import { SESSION_READY_EVENT } from '@nanokimi/protocol/container';
 import type { KimiProcess } from './cli-process.ts';
 import { log } from './log.ts';
 import { decidePermission } from './permission-policy.ts';
@@ -79,7 +80,7 @@ export function connectKimiAcp(cli: KimiProcess, cwd: string): KimiAcp {
         id = created.sessionId;
         configOptions = created.configOptions;
       }
-      log('session-ready', { session: id, resumed });
+      log(SESSION_READY_EVENT, { session: id, resumed });
       const current = (configOptions as { id: string; currentValue?: unknown }[] | undefined)?.find((o) => o.id === 'model')?.currentValue;
       if (current !== model) await agent.request('session/set_config_option', { sessionId: id, configId: 'model', value: model });
       return { id, resumed };

@@ -9,6 +9,12 @@ import { z } from 'zod';
 /** Where a group's folder is in its container: the paths the agent and the model see start here. */
 export const GROUP_MOUNT = '/workspace/group';
 
+/**
+ * The runner's log event once its session is open, before any prompt: the host ends the start-up
+ * CPU allowance when it sees it (a container that never says it only keeps it for a few seconds).
+ */
+export const SESSION_READY_EVENT = 'session-ready';
+
 export const containerEnvSchema = z.object({
   ASSISTANT_NAME: z.string().min(1).default('Kai'),
   TZ: z.string().optional(),

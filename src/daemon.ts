@@ -90,7 +90,7 @@ export async function startDaemon(deps: DaemonDeps): Promise<Daemon> {
   const local = createLocalChannel({ socketPath: config.socketPath, assistantName: config.assistantName,
     groupExists: (f) => groups.get(f) !== undefined, log });
   const channels: Channel[] = [local, ...(deps.channels ?? []).map((make) => make(stores, emit))];
-  const sender = startOutboxSender({ outbox, channels, log, emit,
+  const sender = startOutboxSender({ outbox, commitSoon: stores.commitSoon, channels, log, emit,
     // Called at send time, long after tellMain below exists.
     onDeadLetter: (row, error) => tellMain(`A reply to ${row.chatJid} (group "${row.groupFolder}") could not be delivered: ` +
       `${error.slice(0, 300)}. It is kept (nanokimi doctor lists it) and the replies after it went on.`, `dead-letter/${row.id}`) });
@@ -99,7 +99,7 @@ export async function startDaemon(deps: DaemonDeps): Promise<Daemon> {
 
   const snapshotDeps = { ipcDir: config.ipcDir, groups, tasks };
   const worker = createGroupWorker({
-    groups, messages, runs, tasks, agent: deps.agent, ipcDir: config.ipcDir, timeZone: config.timeZone,
+    groups, messages, runs, tasks, commitSoon: stores.commitSoon, agent: deps.agent, ipcDir: config.ipcDir, timeZone: config.timeZone,
     maxPromptChars: config.maxPromptChars, idleMs: config.agentIdleMs, timeoutMs: config.agentTimeoutMs,
     drainIpc: async (folder) => watcher?.drain(folder),
     setTyping: (jid, on) => channels.find((c) => c.owns(jid))?.setTyping?.(jid, on),
@@ -154,7 +154,7 @@ export async function startDaemon(deps: DaemonDeps): Promise<Daemon> {
       `nanokimi groups set ${group.folder} --senders ${[...(group.allowedSenders ?? []), (msg.senderAltId ?? msg.senderId).split('@')[0]].join(',')}`,
     `refused-wake/${group.folder}/${msg.senderId}`) });
   const processor = createIpcProcessor({
-    db: stores.db, groups, outbox, runs, tasks, timeZone: config.timeZone, now, register, emit,
+    db: stores.db, commitSoon: stores.commitSoon, groups, outbox, runs, tasks, timeZone: config.timeZone, now, register, emit,
     onReply: (folder, chatJid, finishedTurn) => { worker.noteOutput(folder, finishedTurn); sender.wake(chatJid); },
     onTurnEnd: (folder) => worker.noteOutput(folder, true),
     onTasksChanged: (folder) => { refreshSnapshots(snapshotDeps, folder); scheduler?.wake(); },

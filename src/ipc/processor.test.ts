@@ -71,7 +71,7 @@ function setUp(delivered?: number, atEmit: (stores: Stores) => void = () => unde
   stores.groups.insert(alpha);
   if (delivered !== undefined) stores.runs.start('alpha', 'chat', 'alpha@g.us', delivered, 1);
   const run = createIpcProcessor({
-    db: stores.db, groups: stores.groups, outbox: stores.outbox, runs: stores.runs, tasks: stores.tasks, timeZone: 'UTC',
+    db: stores.db, commitSoon: stores.commitSoon, groups: stores.groups, outbox: stores.outbox, runs: stores.runs, tasks: stores.tasks, timeZone: 'UTC',
     now: () => Date.UTC(2026, 11, 2, 12),
     register: (g) => { const group = { ...g, requiresTrigger: g.requiresTrigger ?? true, isMain: false, container: {}, createdAt: 0 }; stores.groups.insert(group); return group; },
     onReply: () => undefined, onTasksChanged: () => undefined, emit: (e) => { atEmit(stores); events.emit(e); },

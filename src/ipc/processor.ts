@@ -6,6 +6,7 @@
 import { createHash } from 'node:crypto';
 import { messagesDirFileSchema, taskFileSchema, type FileMessageFile, type MessageFile, type TaskFile, type TurnEndFile } from '@nanokimi/protocol/ipc';
 import type { Db } from '../store/db.ts';
+import type { CommitSoon } from '../store/group-commit.ts';
 import type { Group, OutboundFile, QuoteRef } from '../domain.ts';
 import { ignoreEvents, type Emit } from '../events.ts';
 import type { createGroupStore } from '../store/groups.ts';
@@ -21,6 +22,8 @@ import type { IpcProcessor, IpcSource, ProcessResult } from './watcher.ts';
 
 export type IpcProcessorDeps = {
   db: Db;
+  /** The database's group commit: a reply and what it answers commit with the turn's other writes. */
+  commitSoon: CommitSoon;
   groups: ReturnType<typeof createGroupStore>;
   outbox: ReturnType<typeof createOutboxStore>;
   runs: ReturnType<typeof createRunStore>;
@@ -91,25 +94,26 @@ export function createIpcProcessor(deps: IpcProcessorDeps): IpcProcessor {
           }
           file = staged.file;
         }
-        const run = deps.runs.latestOpen(source.folder);
         const quote = action.answersThrough !== undefined ? deps.quoteFor?.(source.folder, action.chatJid, action.answersThrough) : undefined;
-        const outboxId = deps.db.transaction(() => {
+        const { outboxId, runId } = await deps.commitSoon(() => {
+          // Read at commit time, with the hand-overs committed before it (group-commit.ts).
+          const run = deps.runs.latestOpen(source.folder);
           const id = deps.outbox.add({ sourceKey, groupFolder: source.folder, chatJid: action.chatJid,
             text: action.text, runId: run?.id ?? null, ...(file ? { file } : {}), ...(quote ? { quote } : {}) });
           // Stored reply and answered messages commit together, so a crash can neither lose the reply
           // nor answer those messages again.
           if (id !== null) markAnswered(source.folder, run, action.answersThrough);
-          return id;
-        })();
+          return { outboxId: id, runId: run?.id ?? null };
+        });
         if (outboxId !== null) {
-          emit({ type: 'reply-queued', group: source.folder, chatJid: action.chatJid, outboxId, sourceKey, runId: run?.id ?? null,
+          emit({ type: 'reply-queued', group: source.folder, chatJid: action.chatJid, outboxId, sourceKey, runId,
             ...(file ? { file } : {}) });
           deps.onReply(source.folder, action.chatJid, action.answersThrough !== undefined);
         }
         return { ok: true };
       }
       case 'turn-end': {
-        markAnswered(source.folder, deps.runs.latestOpen(source.folder), action.answersThrough);
+        await deps.commitSoon(() => markAnswered(source.folder, deps.runs.latestOpen(source.folder), action.answersThrough));
         deps.onTurnEnd?.(source.folder);
         return { ok: true };
       }

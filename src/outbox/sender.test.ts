@@ -4,6 +4,7 @@ import { createRecorder } from '../../test/fixtures/event-recorder.ts';
 import { ChannelRefused, ChannelUnavailable, type Channel, type ChannelEvents } from '../channels/channel.ts';
 import { silentLogger, type Logger } from '../logger.ts';
 import { openDb, type Db } from '../store/db.ts';
+import { createGroupCommit } from '../store/group-commit.ts';
 import { createOutboxStore } from '../store/outbox.ts';
 import { startOutboxSender, type OutboxSender, type OutboxSenderDeps } from './sender.ts';
 
@@ -46,8 +47,15 @@ class FakeChannel implements Channel {
   async stop(): Promise<void> {}
 }
 
-/** Lets promise callbacks run without moving the clock. */
-const settle = async () => { for (let i = 0; i < 10; i++) await Promise.resolve(); };
+/** Lets pending work run: promise callbacks, and the group commit at the end of the turn (group-commit.ts). */
+const settle = async () => {
+  for (let turn = 0; turn < 3; turn++) {
+    for (let i = 0; i < 10; i++) await Promise.resolve();
+    await new Promise((r) => setImmediate(r));
+  }
+};
+/** Fake timers for the backoff; the turn of the event loop (setImmediate, the group commit's) stays real. */
+const fakeClock = () => vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'Date'] });
 
 describe('outbox sender', () => {
   let db: Db;
@@ -61,7 +69,7 @@ describe('outbox sender', () => {
   const status = (text: string) =>
     db.prepare('SELECT status, attempts, last_error AS lastError FROM outbox WHERE text = ?').get(text);
   const start = (over: Partial<OutboxSenderDeps> = {}) => {
-    sender = startOutboxSender({ outbox, channels: [channel], log: silentLogger(), retryBaseMs: 100, ...over });
+    sender = startOutboxSender({ outbox, commitSoon: createGroupCommit(db), channels: [channel], log: silentLogger(), retryBaseMs: 100, ...over });
     return sender;
   };
 
@@ -90,7 +98,7 @@ describe('outbox sender', () => {
   });
 
   it('sets aside a reply the other side keeps refusing, tells once, and lets the later replies through', async () => {
-    vi.useFakeTimers();
+    fakeClock();
     channel.refused.add('poison');
     add(FAMILY, 'poison'); add(FAMILY, 'after it');
     const told: string[] = [];
@@ -104,7 +112,7 @@ describe('outbox sender', () => {
   });
 
   it('tells of each reply delivered, not delivered yet (down or refused), or set aside, once the outbox says so', async () => {
-    vi.useFakeTimers();
+    fakeClock();
     const events = createRecorder();
     channel.failures = 1;
     channel.refused.add('poison');
@@ -115,6 +123,7 @@ describe('outbox sender', () => {
     const atEmit: unknown[] = [];
     start({ maxRefusals: 2, emit: (e) => { atEmit.push({ type: e.type, row: row((e as { outboxId: number }).outboxId) }); events.emit(e); } }).wake();
     await vi.advanceTimersByTimeAsync(5_000);
+    await settle(); // the last "sent" commits at the end of its turn
     // Two chats, each on its own: their events interleave in no fixed order.
     expect(events.of('reply-deferred')).toHaveLength(2);
     expect(events.of('reply-deferred')).toEqual(expect.arrayContaining([
@@ -134,7 +143,7 @@ describe('outbox sender', () => {
   });
 
   it('never sets aside a reply while the channel is merely unavailable, however long', async () => {
-    vi.useFakeTimers();
+    fakeClock();
     channel.failures = 20;
     add(FAMILY, 'patient');
     start({ maxRefusals: 3, retryMaxMs: 200 }).wake(FAMILY);
@@ -187,7 +196,7 @@ describe('outbox sender', () => {
   });
 
   it('keeps a reply whose send failed pending and retries it after a backoff', async () => {
-    vi.useFakeTimers();
+    fakeClock();
     channel.failures = 1;
     add(FAMILY, 'hello'); add(FAMILY, 'after');
     start({ retryBaseMs: 100 }).wake(FAMILY);
@@ -200,12 +209,13 @@ describe('outbox sender', () => {
     await vi.advanceTimersByTimeAsync(79); // 100 ms ±20%
     expect(channel.attempts).toHaveLength(1);
     await vi.advanceTimersByTimeAsync(42);
+    await settle(); // "after" goes once "hello" is marked sent
     expect(channel.attempts.map((a) => a.text)).toEqual(['hello', 'hello', 'after']);
     expect(outbox.sent().map((s) => s.text)).toEqual(['hello', 'after']);
   });
 
   it('backs off longer after repeated failures', async () => {
-    vi.useFakeTimers();
+    fakeClock();
     vi.spyOn(Math, 'random').mockReturnValue(0.5); // no jitter: the delays are exactly 100 ms, then 200 ms
     channel.failures = 2;
     add(FAMILY, 'hello');
@@ -219,6 +229,7 @@ describe('outbox sender', () => {
     expect(channel.attempts).toHaveLength(2);
     await vi.advanceTimersByTimeAsync(1);
     expect(channel.attempts).toHaveLength(3);
+    await settle();
     expect(status('hello')).toMatchObject({ status: 'sent', attempts: 2 });
   });
 

@@ -7,10 +7,13 @@ import { ChannelRefused, type Channel } from '../channels/channel.ts';
 import type { OutboxRow } from '../domain.ts';
 import { ignoreEvents, type Emit } from '../events.ts';
 import type { Logger } from '../logger.ts';
+import type { CommitSoon } from '../store/group-commit.ts';
 import type { createOutboxStore } from '../store/outbox.ts';
 
 export type OutboxSenderDeps = {
   outbox: ReturnType<typeof createOutboxStore>;
+  /** The database's group commit: "sent" commits with the turn's other writes, before the next reply is read. */
+  commitSoon: CommitSoon;
   channels: readonly Channel[];
   log: Logger;
   retryBaseMs?: number;
@@ -74,7 +77,7 @@ export function startOutboxSender(deps: OutboxSenderDeps): OutboxSender {
         scheduleRetry(chatJid);
         return;
       }
-      deps.outbox.markSent(row.id);
+      await deps.commitSoon(() => deps.outbox.markSent(row.id));
       // The host's copy of a sent file is not needed any more (a dead letter keeps its copy).
       if (row.file) fs.rmSync(row.file.path, { force: true });
       failures.delete(chatJid);

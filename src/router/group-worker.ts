@@ -12,6 +12,7 @@ import type { AgentRunner, AgentRunResult } from '../agent/agent-runner.ts';
 import type { Group } from '../domain.ts';
 import { ignoreEvents, type Emit } from '../events.ts';
 import type { Logger } from '../logger.ts';
+import type { CommitSoon } from '../store/group-commit.ts';
 import type { createGroupStore } from '../store/groups.ts';
 import type { createMessageStore } from '../store/messages.ts';
 import type { createRunStore } from '../store/runs.ts';
@@ -28,6 +29,8 @@ export type GroupWorkerDeps = {
   messages: ReturnType<typeof createMessageStore>;
   runs: ReturnType<typeof createRunStore>;
   tasks: ReturnType<typeof createTaskStore>;
+  /** The database's group commit: a hand-over is recorded with the turn's other writes. */
+  commitSoon: CommitSoon;
   agent: AgentRunner;
   ipcDir: string;
   timeZone: string;
@@ -228,7 +231,7 @@ export function createGroupWorker(deps: GroupWorkerDeps): GroupWorker {
         if (run.deliveredSeq === toSeq) run.deliveredSeq = before;
         return false;
       }
-      deps.runs.delivered(run.runId, toSeq);
+      await deps.commitSoon(() => deps.runs.delivered(run.runId, toSeq));
       emit({ type: 'input-piped', group: folder, runId: run.runId, fromSeq: fresh[0]!.seq, toSeq });
       armTimers(run);
       deps.setTyping(run.chatJid, true);

@@ -1,5 +1,6 @@
 /** @module Stored chat messages: insert with de-duplication, read a group's backlog by sequence. */
 import type { Db } from './db.ts';
+import { createGroupCommit, type CommitSoon } from './group-commit.ts';
 import type { InboundMessage, Quoted, StoredAttachment, StoredMessage } from '../domain.ts';
 
 type Row = {
@@ -14,7 +15,8 @@ const toMessage = (r: Row): StoredMessage => ({
   ...(r.quoted ? { quoted: JSON.parse(r.quoted) as Quoted } : {}),
 });
 
-export function createMessageStore(db: Db) {
+/** `commitSoon` is the database's one group commit (stores.ts), shared with every other store. */
+export function createMessageStore(db: Db, commitSoon: CommitSoon = createGroupCommit(db)) {
   const insert = db.prepare(`INSERT OR IGNORE INTO messages
     (chat_jid, group_folder, msg_id, sender_id, sender_name, text, sent_at, triggers, attachment, quoted)
     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
@@ -46,22 +48,6 @@ export function createMessageStore(db: Db) {
     return res.changes === 1 ? Number(res.lastInsertRowid) : null;
   }
 
-  const waiting: { row: NewRow; resolve: (seq: number | null) => void; reject: (err: unknown) => void }[] = [];
-  function commitWaiting(): void {
-    const batch = waiting.splice(0);
-    let seqs: (number | null)[];
-    try {
-      seqs = db.transaction(() => batch.map((w) => insertOne(w.row)))();
-    } catch {
-      // One bad message must not fail the others: each on its own, so only it is refused.
-      for (const w of batch) {
-        try { w.resolve(db.transaction(insertOne)(w.row)); } catch (err) { w.reject(err); }
-      }
-      return;
-    }
-    batch.forEach((w, i) => w.resolve(seqs[i]!));
-  }
-
   return {
     /**
      * Stores a message (and its chat); returns its seq, or null when (chat, id) was already stored:
@@ -70,14 +56,11 @@ export function createMessageStore(db: Db) {
     insert: (msg: InboundMessage, groupFolder: string | null, triggers: boolean, attachment?: StoredAttachment): number | null =>
       db.transaction(insertOne)({ msg, groupFolder, triggers, attachment }),
     /**
-     * The same, committed together with every other message stored in this turn of the event loop:
-     * a burst from many chats costs one fsync instead of one each. Resolves once it is durable.
+     * The same, committed together with every other write of this turn of the event loop (see
+     * group-commit.ts): a burst from many chats costs one fsync. Resolves once it is durable.
      */
-    insertSoon(msg: InboundMessage, groupFolder: string | null, triggers: boolean, attachment?: StoredAttachment): Promise<number | null> {
-      return new Promise((resolve, reject) => {
-        if (waiting.push({ row: { msg, groupFolder, triggers, attachment }, resolve, reject }) === 1) setImmediate(commitWaiting);
-      });
-    },
+    insertSoon: (msg: InboundMessage, groupFolder: string | null, triggers: boolean, attachment?: StoredAttachment): Promise<number | null> =>
+      commitSoon(() => insertOne({ msg, groupFolder, triggers, attachment })),
     /** The newest message of the group in `chatJid`, up to `seq`, that woke the assistant. */
     lastTriggerIn: (folder: string, chatJid: string, seq: number): StoredMessage | undefined => {
       const row = lastTriggerIn.get(folder, chatJid, seq) as Row | undefined;

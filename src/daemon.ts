@@ -216,6 +216,8 @@ export async function startDaemon(deps: DaemonDeps): Promise<Daemon> {
         for (const c of channels) await c.stop();
         // No message comes in now; the last ones' hand-overs still read the database.
         await router.settled();
+        // Writes still waiting for the end of this turn commit before the database closes.
+        await stores.commitSoon(() => undefined);
         stores.db.close();
         log.info('Stopped');
       })();

@@ -4,7 +4,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import type { AgentFailure, AgentRunner } from './agent/agent-runner.ts';
+import type { Agent, AgentFailure } from './agent/agent.ts';
 import type { Channel } from './channels/channel.ts';
 import { createLocalChannel } from './channels/local/server.ts';
 import type { Config } from './config.ts';
@@ -36,7 +36,7 @@ import { createStores, type Stores } from './store/stores.ts';
 
 export type DaemonDeps = {
   config: Config;
-  agent: AgentRunner;
+  agent: Agent;
   log: Logger;
   /** Channels besides the local one (WhatsApp), built once the stores exist; `emit` is the daemon's. */
   channels?: ((stores: Stores, emit: Emit) => Channel)[];

@@ -6,7 +6,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { containerEnvSchema } from '@nanokimi/protocol/container';
 import type { Group } from '../domain.ts';
 import { silentLogger } from '../logger.ts';
-import type { AgentRunRequest, AgentRunResult } from './agent-runner.ts';
+import type { AgentRunRequest, AgentRunResult } from './agent.ts';
 import { createDockerAgentRunner, instanceId, type DockerRunnerDeps } from './docker-runner.ts';
 import { DockerUnavailable, ImageMissing, type DockerRuntime } from './docker-runtime.ts';
 import { createScriptedRuntime, type ProgramExit, type ScriptedRuntimeOptions } from '../../test/fixtures/scripted-runtime.ts';

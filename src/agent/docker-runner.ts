@@ -1,5 +1,5 @@
 /**
- * @module The AgentRunner that runs each group's agent in its own Docker container: prepares the
+ * @module The Agent that runs each group's agent in its own Docker container: prepares the
  * group's directories, checks what must exist, plans the mounts, starts the container through the
  * runtime, and writes a run log a person can read (`groups/<group>/logs/container-<time>.log`).
  */
@@ -11,7 +11,7 @@ import { writeJsonAtomic } from '@nanokimi/protocol/atomic-write';
 import { lastFailureLine } from '@nanokimi/protocol/failure';
 import type { Logger } from '../logger.ts';
 import { ensureIpcDirs, WORKSPACE_DIR_MODE } from '../ipc/ipc-dirs.ts';
-import type { AgentFailure, AgentRunner, AgentRunRequest, AgentRunResult } from './agent-runner.ts';
+import type { Agent, AgentFailure, AgentRunRequest, AgentRunResult } from './agent.ts';
 import { SESSION_READY_EVENT } from '@nanokimi/protocol/container';
 import { containerSpec, startupCpus, type ContainerNetwork, type Limits } from './container-spec.ts';
 import { DockerUnavailable, ImageMissing, type ContainerExit, type DockerRuntime } from './docker-runtime.ts';
@@ -76,7 +76,7 @@ export function explainExit(exit: ContainerExit, limits: Limits, logFile: string
   return fail('crashed', `the agent crashed (exit code ${exit.exitCode}); the log is ${logFile}.`, true);
 }
 
-export function createDockerAgentRunner(deps: DockerRunnerDeps): AgentRunner {
+export function createDockerAgentRunner(deps: DockerRunnerDeps): Agent {
   const instance = instanceId(deps.paths.dataDir);
   const graceSeconds = deps.graceSeconds ?? 10;
   const now = deps.now ?? Date.now;

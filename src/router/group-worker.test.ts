@@ -9,7 +9,7 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { CLOSE_SENTINEL, inputFileSchema } from '@nanokimi/protocol/ipc';
 import { createRecorder, type Recorder } from '../../test/fixtures/event-recorder.ts';
-import type { AgentRunner, AgentRunRequest } from '../agent/agent-runner.ts';
+import type { Agent, AgentRunRequest } from '../agent/agent.ts';
 import type { Emit } from '../events.ts';
 import { ensureIpcDirs } from '../ipc/ipc-dirs.ts';
 import { silentLogger } from '../logger.ts';
@@ -33,7 +33,7 @@ afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
 const say = (id: string, text: string) =>
   stores.messages.insert({ chatJid: 'family@g.us', id, senderId: 'a', senderName: 'Ana', text, sentAt: 1 }, 'family', true);
 
-function worker(agent: AgentRunner, over: { idleMs?: number; timeoutMs?: number; typing?: string[]; now?: () => number;
+function worker(agent: Agent, over: { idleMs?: number; timeoutMs?: number; typing?: string[]; now?: () => number;
   emit?: Emit } = {}) {
   return createGroupWorker({ ...stores, agent, ipcDir: dir, timeZone: 'UTC', maxPromptChars: 10_000,
     idleMs: over.idleMs ?? 60_000, timeoutMs: over.timeoutMs ?? 60_000, drainIpc: async () => undefined,
@@ -49,7 +49,7 @@ function steeredAgent() {
   const took = createRecorder<{ type: 'input'; text: string }>();
   const take = (text: string) => { inputs.push(text); took.emit({ type: 'input', text }); };
   let finish: (() => void) | undefined;
-  const agent: AgentRunner = {
+  const agent: Agent = {
     async run(req) {
       requests.push(req);
       take(req.input.text);
@@ -126,7 +126,7 @@ describe('the group worker', () => {
   it('treats what the agent left in input/ as hostile: no link followed, no FIFO waited on, no directory removed', async () => {
     const outside = path.join(dir, 'outside.json');
     fs.writeFileSync(outside, JSON.stringify({ type: 'messages', text: 'x', fromSeq: 1, toSeq: 1 }));
-    const agent: AgentRunner = {
+    const agent: Agent = {
       async run(req) {
         const input = path.join(req.ipcDir, 'input');
         for (const n of fs.readdirSync(input)) fs.rmSync(path.join(input, n)); // it took its input

@@ -8,7 +8,7 @@ import fsp from 'node:fs/promises';
 import path from 'node:path';
 import { writeJsonAtomic, writeFileAtomic, uniqueFileName } from '@nanokimi/protocol/atomic-write';
 import { CLOSE_SENTINEL, inputFileSchema, MAX_IPC_FILE_BYTES, type InputFile } from '@nanokimi/protocol/ipc';
-import type { AgentRunner, AgentRunResult } from '../agent/agent-runner.ts';
+import type { Agent, AgentRunResult } from '../agent/agent.ts';
 import type { Group } from '../domain.ts';
 import { ignoreEvents, type Emit } from '../events.ts';
 import type { Logger } from '../logger.ts';
@@ -28,7 +28,7 @@ export type GroupWorkerDeps = {
   messages: ReturnType<typeof createMessageStore>;
   runs: ReturnType<typeof createRunStore>;
   tasks: ReturnType<typeof createTaskStore>;
-  agent: AgentRunner;
+  agent: Agent;
   ipcDir: string;
   timeZone: string;
   maxPromptChars: number;

@@ -8,7 +8,7 @@ import net from 'node:net';
 import path from 'node:path';
 import Docker from 'dockerode';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { AgentRunRequest, AgentRunResult } from '../../src/agent/agent-runner.ts';
+import type { AgentRunRequest, AgentRunResult } from '../../src/agent/agent.ts';
 import { LABEL_INSTANCE } from '../../src/agent/container-spec.ts';
 import { createDockerAgentRunner, instanceId, removeOrphans } from '../../src/agent/docker-runner.ts';
 import { createDockerRuntime } from '../../src/agent/docker-runtime.ts';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { explainExit } from './docker-runner.ts';
+import { explainExit } from './docker-agent.ts';
 
 const limits = { memoryMb: 512, cpus: 1, pids: 64 };
 const log = '/groups/family/logs/container-1.log';

@@ -1,13 +1,13 @@
 /**
  * Every Agent against the one contract: the file agent, the process agent, and the Docker
- * runner with the product's agent image on the real engine (skipped, loudly, when no engine answers).
+ * agent with the product's agent image on the real engine (skipped, loudly, when no engine answers).
  */
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe } from 'vitest';
-import { createDockerAgentRunner, instanceId } from '../../src/agent/docker-runner.ts';
-import { createDockerRuntime } from '../../src/agent/docker-runtime.ts';
+import { createDockerAgent, instanceId } from '../../src/agent/docker-agent.ts';
+import { createDockerEngine } from '../../src/agent/docker-engine.ts';
 import { silentLogger } from '../../src/logger.ts';
 import { startKimiWorld } from '../fixtures/kimi-world.ts';
 import { createFileAgent } from '../fixtures/file-agent.ts';
@@ -37,21 +37,21 @@ agentContract('the process agent (the real agent-runner and the real Kimi Code C
 const ready = await dockerReady();
 
 describe.skipIf(!ready)('on a real Docker engine', () => {
-  agentContract('the Docker runner (the agent image, the real CLI inside, the fake API in its own container)', async () => {
-    const runtime = createDockerRuntime();
-    if (!(await runtime.imageExists(AGENT_IMAGE))) {
+  agentContract('the Docker agent (the agent image, the real CLI inside, the fake API in its own container)', async () => {
+    const engine = createDockerEngine();
+    if (!(await engine.imageExists(AGENT_IMAGE))) {
       throw new Error(`${AGENT_IMAGE} is not built: run the whole suite once (its global setup builds the test images)`);
     }
     const tree = makeProjectTree(['main']);
     const api = await startFakeApiContainer();
     installFakeLogin(tree);
-    const agent = createDockerAgentRunner({ runtime, log: silentLogger(),
+    const agent = createDockerAgent({ engine, log: silentLogger(),
       paths: { projectRoot: tree.root, groupsDir: tree.groupsDir, dataDir: tree.dataDir }, image: AGENT_IMAGE, user: TEST_USER,
       limits: { memoryMb: 1024, cpus: 1, pids: 256 }, network: api.network as `container:${string}`, assistantName: 'Kai',
       timeZone: 'UTC', mountAllowlist: path.join(tree.root, 'no-allowlist.json') });
     return { agent, dataDir: tree.dataDir, async close() {
       // A test that failed mid-run leaves its container running: it goes before the API it talks to.
-      await runtime.removeOrphans(instanceId(tree.dataDir));
+      await engine.removeOrphans(instanceId(tree.dataDir));
       await api.stop();
       tree.cleanup();
     } };

@@ -1,7 +1,8 @@
 /**
  * @module The Agent that runs each group's agent in its own Docker container: prepares the
  * group's directories, checks what must exist, plans the mounts, starts the container through the
- * runtime, and writes a run log a person can read (`groups/<group>/logs/container-<time>.log`).
+ * Docker engine (docker-engine.ts), and writes a run log a person can read
+ * (`groups/<group>/logs/container-<time>.log`).
  */
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
@@ -14,14 +15,14 @@ import { ensureIpcDirs, WORKSPACE_DIR_MODE } from '../ipc/ipc-dirs.ts';
 import type { Agent, AgentFailure, AgentRunRequest, AgentRunResult } from './agent.ts';
 import { SESSION_READY_EVENT } from '@nanokimi/protocol/container';
 import { containerSpec, startupCpus, type ContainerNetwork, type Limits } from './container-spec.ts';
-import { DockerUnavailable, ImageMissing, type ContainerExit, type DockerRuntime } from './docker-runtime.ts';
+import { DockerUnavailable, ImageMissing, type ContainerExit, type DockerEngine } from './docker-engine.ts';
 import { modelProblem } from '../kimi/config-toml.ts';
 import { allowlistSchema, checkExtraMount, type Allowlist } from './extra-mounts.ts';
 import { describeMounts, hostPaths, planMounts, secretCandidates, type Mount, type MountPaths } from './mounts.ts';
 import { findProjectHides } from './project-hides.ts';
 
-export type DockerRunnerDeps = {
-  runtime: DockerRuntime;
+export type DockerAgentDeps = {
+  engine: DockerEngine;
   paths: MountPaths;
   image: string;
   user: string;
@@ -76,7 +77,7 @@ export function explainExit(exit: ContainerExit, limits: Limits, logFile: string
   return fail('crashed', `the agent crashed (exit code ${exit.exitCode}); the log is ${logFile}.`, true);
 }
 
-export function createDockerAgentRunner(deps: DockerRunnerDeps): Agent {
+export function createDockerAgent(deps: DockerAgentDeps): Agent {
   const instance = instanceId(deps.paths.dataDir);
   const graceSeconds = deps.graceSeconds ?? 10;
   const now = deps.now ?? Date.now;
@@ -128,7 +129,7 @@ export function createDockerAgentRunner(deps: DockerRunnerDeps): Agent {
       const problem = prepare(folder) ?? await modelProblem(hostPaths(deps.paths, folder).configToml, deps.model ?? null);
       if (problem) return fail('config', problem, false);
       try {
-        if (!(await deps.runtime.imageExists(deps.image))) {
+        if (!(await deps.engine.imageExists(deps.image))) {
           return fail('config', `the agent image ${deps.image} is not built. Build it with container/build.sh.`, false);
         }
       } catch (err) {
@@ -211,7 +212,7 @@ export function createDockerAgentRunner(deps: DockerRunnerDeps): Agent {
         if (startupOver) return;
         startupOver = true;
         clearTimeout(startupTimer);
-        deps.runtime.setCpus(name, limits.cpus).catch((err: unknown) => {
+        deps.engine.setCpus(name, limits.cpus).catch((err: unknown) => {
           // A container already gone needs no limit.
           if (!finished) deps.log.warn({ group: folder, container: name, err: String(err) }, 'Could not lower the container\'s CPU limit after its start; it keeps its start-up CPUs for this run');
         });
@@ -220,7 +221,7 @@ export function createDockerAgentRunner(deps: DockerRunnerDeps): Agent {
       let result: AgentRunResult;
       let exit: ContainerExit | undefined;
       try {
-        exit = await deps.runtime.run(spec, { signal: req.signal, graceSeconds,
+        exit = await deps.engine.run(spec, { signal: req.signal, graceSeconds,
           onOutput: (t) => {
             output = (output + t).slice(-MAX_LOG_OUTPUT);
             if (!startupOver && output.includes(sessionReady)) endStartup();
@@ -243,9 +244,9 @@ export function createDockerAgentRunner(deps: DockerRunnerDeps): Agent {
 }
 
 /** At start-up: containers a previous daemon left running are stopped and removed. */
-export async function removeOrphans(runtime: DockerRuntime, dataDir: string, log: Logger): Promise<void> {
+export async function removeOrphans(engine: DockerEngine, dataDir: string, log: Logger): Promise<void> {
   try {
-    const n = await runtime.removeOrphans(instanceId(dataDir));
+    const n = await engine.removeOrphans(instanceId(dataDir));
     if (n > 0) log.warn({ containers: n }, 'Removed agent containers left by a previous run');
   } catch (err) {
     log.warn({ err: String(err) }, 'Could not look for orphan containers; Docker may be down');

@@ -6,7 +6,7 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { CLOSE_SENTINEL, inputFileSchema } from '@nanokimi/protocol/ipc';
 import { createRecorder, type Recorder } from '../../test/fixtures/event-recorder.ts';
 import type { Agent, AgentRunRequest } from '../agent/agent.ts';
@@ -143,6 +143,33 @@ describe('the group worker', () => {
     expect(fs.readFileSync(outside, 'utf8')).toContain('"messages"');
     expect(fs.existsSync(path.join(dir, 'family', 'input', 'a-link.json'))).toBe(false);
     expect(fs.statSync(path.join(dir, 'family', 'input', 'c-dir.json')).isDirectory()).toBe(true);
+  });
+
+  it('stops an agent asked to close that has not closed a minute later, and not a moment before', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    try {
+      let reason: unknown;
+      const agent: Agent = { run: (req) => new Promise((resolve) => req.signal.addEventListener('abort', () => {
+        reason = req.signal.reason;
+        resolve({ ok: false, failure: { kind: 'timeout', message: 'stopped', retryable: true } });
+      })) };
+      // The time limit is far off: only the close grace can stop this run.
+      const w = worker(agent, { idleMs: 50, timeoutMs: 600_000 });
+      say('1', 'hi');
+      const work = w.work('family');
+      await events.next('run-started');
+      w.noteOutput('family');
+      await vi.advanceTimersByTimeAsync(50);
+      say('2', 'too late');
+      expect(await w.pipe('family')).toBe(false); // asked to close: it takes nothing new
+      await vi.advanceTimersByTimeAsync(59_999);
+      expect(reason).toBeUndefined();
+      await vi.advanceTimersByTimeAsync(1);
+      expect(await work).toMatchObject({ ok: false, failure: { kind: 'timeout' } });
+      expect(String(reason)).toContain('did not close');
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it('stops an agent that passes its time limit without output, and the messages stay unanswered', async () => {

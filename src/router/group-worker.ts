@@ -47,18 +47,21 @@ export type GroupWorkerDeps = {
   now?: () => number;
 };
 
-/** A run in progress; `deliveredSeq` is null for task runs, which answer no messages. */
+/**
+ * A run in progress; `deliveredSeq` is null for task runs, which answer no messages. Its timers:
+ * `idleTimer` asks it to close after idleMs without output, `closeTimer` stops it when it has not
+ * closed within the grace, `hardTimer` stops it after timeoutMs without output.
+ */
 type LiveRun = {
-  runId: number; sessionId: string; group: Group; chatJid: string; deliveredSeq: number | null;
-  closing: boolean; idleTimer?: NodeJS.Timeout; hardTimer?: NodeJS.Timeout; abort: AbortController;
+  runId: number; sessionId: string; group: Group; chatJid: string; deliveredSeq: number | null; closing: boolean;
+  idleTimer?: NodeJS.Timeout; closeTimer?: NodeJS.Timeout; hardTimer?: NodeJS.Timeout; abort: AbortController;
 };
 
 export type GroupWorker = {
   work(folder: string): Promise<WorkResult>;
   /** Hands new messages to the group's live chat run; false when there is none to take them. */
   pipe(folder: string): Promise<boolean>;
-  /** The agent produced output: it is alive, and it now waits for follow-ups. */
-  /** The agent wrote a reply; `finishedTurn` when its turn is over (the chat stops showing typing). */
+  /** The agent wrote a reply or ended its turn (`finishedTurn`: the chat stops showing typing): it is alive. */
   noteOutput(folder: string, finishedTurn?: boolean): void;
   queueTask(task: Task): void;
   /** Aborts every live run (shutdown). */
@@ -89,7 +92,7 @@ export function createGroupWorker(deps: GroupWorkerDeps): GroupWorker {
     run.closing = true;
     clearTimeout(run.idleTimer);
     // An agent that ignores the request is stopped, so a stuck container cannot hold the group.
-    run.idleTimer = setTimeout(() => run.abort.abort(new Error('did not close')), CLOSE_GRACE_MS);
+    run.closeTimer = setTimeout(() => run.abort.abort(new Error('did not close')), CLOSE_GRACE_MS);
     // The agent can block the sentinel's name (a directory planted there): then it is stopped now.
     await writeFileAtomic(inputDir(run.group.folder), CLOSE_SENTINEL, '').catch((err: unknown) => {
       deps.log.warn({ group: run.group.folder, err: String(err) }, 'Could not ask the agent to close; stopping it');
@@ -97,6 +100,7 @@ export function createGroupWorker(deps: GroupWorkerDeps): GroupWorker {
     });
   }
 
+  /** The run is busy (started, given input, just wrote): no idle timer, and the hard timeout starts over. */
   function armTimers(run: LiveRun): void {
     clearTimeout(run.idleTimer);
     clearTimeout(run.hardTimer);
@@ -132,6 +136,7 @@ export function createGroupWorker(deps: GroupWorkerDeps): GroupWorker {
       return { run, result };
     } finally {
       clearTimeout(run.idleTimer);
+      clearTimeout(run.closeTimer);
       clearTimeout(run.hardTimer);
       deps.setTyping(chatJid, false);
       await deps.drainIpc(group.folder);

@@ -1,25 +1,30 @@
 /**
- * @module The Agent that runs each group's agent in its own Docker container: prepares the
- * group's directories, checks what must exist, plans the mounts, starts the container through the
- * Docker engine (docker-engine.ts), and writes a run log a person can read
- * (`groups/<group>/logs/container-<time>.log`).
+ * @module The Agent that runs each group's agent in its own Docker container. A run, in order:
+ * refuse what a person must fix first (config.toml, the token directory, the model, the image),
+ * having prepared the group's directories; plan the mounts, limits and container spec; hand over
+ * the first input; run the container through the Docker engine (docker-engine.ts), with extra
+ * CPUs while it starts; explain its end for the chat (explain-exit.ts); and write the run log a
+ * person can read (run-log.ts).
  */
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import type Docker from 'dockerode';
 import { writeJsonAtomic } from '@nanokimi/protocol/atomic-write';
-import { lastFailureLine } from '@nanokimi/protocol/failure';
+import { SESSION_READY_EVENT } from '@nanokimi/protocol/container';
+import type { Group } from '../domain.ts';
 import type { Logger } from '../logger.ts';
 import { ensureIpcDirs, WORKSPACE_DIR_MODE } from '../ipc/ipc-dirs.ts';
-import type { Agent, AgentFailure, AgentRunRequest, AgentRunResult } from './agent.ts';
-import { SESSION_READY_EVENT } from '@nanokimi/protocol/container';
-import { containerSpec, startupCpus, type ContainerNetwork, type Limits } from './container-spec.ts';
-import { DockerUnavailable, ImageMissing, type ContainerExit, type DockerEngine } from './docker-engine.ts';
 import { modelProblem } from '../kimi/config-toml.ts';
+import type { Agent, AgentRunRequest, AgentRunResult } from './agent.ts';
+import { containerSpec, startupCpus, type ContainerNetwork, type Limits } from './container-spec.ts';
+import { DockerUnavailable, type ContainerExit, type DockerEngine } from './docker-engine.ts';
+import { dockerDown, explainError, explainExit, failed, imageMissing } from './explain-exit.ts';
 import { allowlistSchema, checkExtraMount, type Allowlist } from './extra-mounts.ts';
-import { describeMounts, hostPaths, planMounts, secretCandidates, type Mount, type MountPaths } from './mounts.ts';
+import { hostPaths, planMounts, secretCandidates, type Mount, type MountPaths } from './mounts.ts';
 import { findProjectHides } from './project-hides.ts';
+import { logFooter, logHeader, runLogFile, writeRunLog, type RunLog } from './run-log.ts';
 
 export type DockerAgentDeps = {
   engine: DockerEngine;
@@ -47,11 +52,23 @@ export type DockerAgentDeps = {
 export const instanceId = (dataDir: string) => createHash('sha256').update(path.resolve(dataDir)).digest('hex').slice(0, 12);
 
 const MAX_LOG_OUTPUT = 256 * 1024;
-/** Failures worth another attempt: the next one may well succeed. */
-export const retryableKinds: ReadonlySet<AgentFailure['kind']> = new Set(['provider', 'rate-limited', 'crashed', 'timeout']);
-const fail = (kind: AgentFailure['kind'], message: string, retryable: boolean): AgentRunResult =>
-  ({ ok: false, failure: { kind, message, retryable } });
-const dockerDown = (err: Error) => fail('unavailable', `${err.message}; start Docker and the message will be retried.`, true);
+
+/** What a run starts: its container, and what the log says was left out (`notes`). */
+type RunPlan = {
+  name: string; spec: Docker.ContainerCreateOptions; mounts: Mount[]; limits: Limits; cpusAtStart: number; network: ContainerNetwork;
+  notes: string[];
+};
+/** How the container ended, or the error the engine failed the run with; the last of its output either way. */
+type Ran = { exit: ContainerExit; output: string } | { exit?: undefined; error: unknown; output: string };
+
+/** The group's own limits where it sets them, the defaults otherwise. Pure. */
+function limitsFor(group: Group, defaults: Limits): Limits {
+  return {
+    memoryMb: group.container.memoryMb ?? defaults.memoryMb,
+    cpus: group.container.cpus ?? defaults.cpus,
+    pids: group.container.pids ?? defaults.pids,
+  };
+}
 
 function readAllowlist(file: string, log: Logger): Allowlist {
   if (!fs.existsSync(file)) return { allowedRoots: [], blockedPatterns: [] };
@@ -63,20 +80,6 @@ function readAllowlist(file: string, log: Logger): Allowlist {
   }
 }
 
-/** How a container's end reads to the person in the chat, and whether to try again. Pure. */
-export function explainExit(exit: ContainerExit, limits: Limits, logFile: string, output: string): AgentRunResult {
-  if (exit.stopped) return fail('timeout', 'the agent took too long and was stopped.', true);
-  const reported = lastFailureLine(output);
-  if (reported) {
-    const where = reported.kind === 'crashed' || reported.kind === 'timeout' ? `; the log is ${logFile}` : '';
-    return fail(reported.kind, `${reported.message.replace(/\.$/, '')}${where}.`, retryableKinds.has(reported.kind));
-  }
-  if (exit.oomKilled) {
-    return fail('crashed', `the agent ran out of memory (limit ${limits.memoryMb} MB) and was stopped; see ${logFile}.`, true);
-  }
-  return fail('crashed', `the agent crashed (exit code ${exit.exitCode}); the log is ${logFile}.`, true);
-}
-
 export function createDockerAgent(deps: DockerAgentDeps): Agent {
   const instance = instanceId(deps.paths.dataDir);
   const graceSeconds = deps.graceSeconds ?? 10;
@@ -84,6 +87,34 @@ export function createDockerAgent(deps: DockerAgentDeps): Agent {
   const hostCpus = deps.hostCpus ?? os.availableParallelism();
   const startupMs = deps.startupMs ?? 5000;
   const sessionReady = `"event":"${SESSION_READY_EVENT}"`;
+
+  async function run(req: AgentRunRequest): Promise<AgentRunResult> {
+    const refused = await refuse(req);
+    if (refused) return refused;
+    const plan = planRun(req);
+    // The agent reads its work from input/, the first prompt like every follow-up.
+    await writeJsonAtomic(path.join(req.ipcDir, 'input'), req.input);
+    const started = new Date(now());
+    const log = runLogFile(deps.paths.groupsDir, req.group.folder, started);
+    try { fs.mkdirSync(log.dir, { recursive: true }); } catch { /* reported when the log is written */ }
+    const ran = await runContainer(plan, req);
+    const result = ran.exit ? explainExit(ran.exit, plan.limits, log.file, ran.output) : explainError(ran.error, deps.image, log.file);
+    writeLog(req, plan, log, started, ran, result);
+    return result;
+  }
+
+  /** Why the run cannot start (a problem a person can fix, Docker down), or null; prepares the group's directories first. */
+  async function refuse(req: AgentRunRequest): Promise<AgentRunResult | null> {
+    const folder = req.group.folder;
+    const problem = prepare(folder) ?? await modelProblem(hostPaths(deps.paths, folder).configToml, deps.model ?? null);
+    if (problem) return failed('config', problem, false);
+    try {
+      return (await deps.engine.imageExists(deps.image)) ? null : imageMissing(deps.image);
+    } catch (err) {
+      if (err instanceof DockerUnavailable) return dockerDown(err);
+      throw err;
+    }
+  }
 
   /** Creates what the group's container writes to; returns a problem a person can fix, or null. */
   function prepare(folder: string): string | null {
@@ -105,6 +136,53 @@ export function createDockerAgent(deps: DockerAgentDeps): Agent {
     return null;
   }
 
+  /** Everything the container is started with. */
+  function planRun(req: AgentRunRequest): RunPlan {
+    const folder = req.group.folder;
+    const notes: string[] = [];
+    const mounts = mountsFor(req, notes);
+    const limits = limitsFor(req.group, deps.limits);
+    const cpusAtStart = startupCpus(limits.cpus, hostCpus);
+    const network = req.group.container.network ?? deps.network;
+    const name = `nanokimi-${instance}-${folder}-${req.runId}`;
+    const spec = containerSpec({
+      name, image: deps.image, user: deps.user, mounts, limits, cpusAtStart, network,
+      labels: { instance, group: folder, run: req.runId },
+      env: {
+        ASSISTANT_NAME: deps.assistantName, TZ: deps.timeZone, NANOKIMI_GROUP: folder,
+        NANOKIMI_IS_MAIN: req.group.isMain ? '1' : '0', NANOKIMI_RUN_KIND: req.input.type === 'task' ? 'task' : 'chat',
+        NANOKIMI_CHAT_JID: req.chatJid, NANOKIMI_SESSION_ID: req.sessionId, KIMI_MODEL: deps.model ?? undefined,
+      },
+    });
+    return { name, spec, mounts, limits, cpusAtStart, network, notes };
+  }
+
+  /** The mounts, from what exists now: the project's secrets hidden, main's view of the project, the allowed extra mounts. */
+  function mountsFor(req: AgentRunRequest, notes: string[]): Mount[] {
+    const folder = req.group.folder;
+    const fixed = secretCandidates(deps.paths);
+    const projectSecrets = fixed.flatMap((relative) => {
+      const st = fs.lstatSync(path.join(deps.paths.projectRoot, relative), { throwIfNoEntry: false });
+      return st ? [{ relative, kind: st.isDirectory() ? 'dir' as const : 'file' as const }] : [];
+    });
+    let projectView = true;
+    if (req.group.isMain) {
+      // Group folders are written by agents: never walked (a swapped-in link would lead the walk out).
+      const groupsRel = path.relative(deps.paths.projectRoot, deps.paths.groupsDir);
+      const found = findProjectHides(deps.paths.projectRoot, readAllowlist(deps.mountAllowlist, deps.log).blockedPatterns,
+        [...fixed, groupsRel]);
+      projectSecrets.push(...found.hides);
+      // Fail closed: a view with secrets it could not all cover is not given at all.
+      if (found.truncated) {
+        projectView = false;
+        notes.push('project view withheld: more entries to hide than the limit (move backups, keys and logs out of the checkout)');
+        deps.log.warn({ group: folder }, 'Main gets no project view this run: too many entries to hide');
+      }
+    }
+    return planMounts({ folder, isMain: req.group.isMain, paths: deps.paths, projectSecrets, projectView,
+      extra: extraMounts(req, notes) });
+  }
+
   function extraMounts(req: AgentRunRequest, notes: string[]): Mount[] {
     const wanted = req.group.container.extraMounts ?? [];
     if (wanted.length === 0) return [];
@@ -123,124 +201,55 @@ export function createDockerAgent(deps: DockerAgentDeps): Agent {
     return mounts;
   }
 
-  return {
-    async run(req) {
-      const folder = req.group.folder;
-      const problem = prepare(folder) ?? await modelProblem(hostPaths(deps.paths, folder).configToml, deps.model ?? null);
-      if (problem) return fail('config', problem, false);
-      try {
-        if (!(await deps.engine.imageExists(deps.image))) {
-          return fail('config', `the agent image ${deps.image} is not built. Build it with container/build.sh.`, false);
-        }
-      } catch (err) {
-        if (err instanceof DockerUnavailable) return dockerDown(err);
-        throw err;
-      }
-
-      const notes: string[] = [];
-      const fixed = secretCandidates(deps.paths);
-      const projectSecrets = fixed.flatMap((relative) => {
-        const st = fs.lstatSync(path.join(deps.paths.projectRoot, relative), { throwIfNoEntry: false });
-        return st ? [{ relative, kind: st.isDirectory() ? 'dir' as const : 'file' as const }] : [];
+  /**
+   * Runs the planned container to its end, keeping the last of its output. Its start-up CPUs last
+   * until the runner says its session is open, or startupMs whatever it says: what the container
+   * prints can only end them sooner.
+   */
+  async function runContainer(plan: RunPlan, req: AgentRunRequest): Promise<Ran> {
+    let output = '';
+    let startupOver = plan.cpusAtStart <= plan.limits.cpus;
+    let finished = false;
+    const endStartup = () => {
+      if (startupOver) return;
+      startupOver = true;
+      clearTimeout(startupTimer);
+      deps.engine.setCpus(plan.name, plan.limits.cpus).catch((err: unknown) => {
+        // A container already gone needs no limit.
+        if (!finished) deps.log.warn({ group: req.group.folder, container: plan.name, err: String(err) }, 'Could not lower the container\'s CPU limit after its start; it keeps its start-up CPUs for this run');
       });
-      let projectView = true;
-      if (req.group.isMain) {
-        // Group folders are written by agents: never walked (a swapped-in link would lead the walk out).
-        const groupsRel = path.relative(deps.paths.projectRoot, deps.paths.groupsDir);
-        const found = findProjectHides(deps.paths.projectRoot, readAllowlist(deps.mountAllowlist, deps.log).blockedPatterns,
-          [...fixed, groupsRel]);
-        projectSecrets.push(...found.hides);
-        // Fail closed: a view with secrets it could not all cover is not given at all.
-        if (found.truncated) {
-          projectView = false;
-          notes.push('project view withheld: more entries to hide than the limit (move backups, keys and logs out of the checkout)');
-          deps.log.warn({ group: folder }, 'Main gets no project view this run: too many entries to hide');
-        }
-      }
-      const mounts = planMounts({ folder, isMain: req.group.isMain, paths: deps.paths, projectSecrets, projectView,
-        extra: extraMounts(req, notes) });
-      const limits: Limits = {
-        memoryMb: req.group.container.memoryMb ?? deps.limits.memoryMb,
-        cpus: req.group.container.cpus ?? deps.limits.cpus,
-        pids: req.group.container.pids ?? deps.limits.pids,
-      };
-      const cpusAtStart = startupCpus(limits.cpus, hostCpus);
-      const name = `nanokimi-${instance}-${folder}-${req.runId}`;
-      const spec = containerSpec({
-        name, image: deps.image, user: deps.user, mounts, limits, cpusAtStart, network: req.group.container.network ?? deps.network,
-        labels: { instance, group: folder, run: req.runId },
-        env: {
-          ASSISTANT_NAME: deps.assistantName, TZ: deps.timeZone, NANOKIMI_GROUP: folder,
-          NANOKIMI_IS_MAIN: req.group.isMain ? '1' : '0', NANOKIMI_RUN_KIND: req.input.type === 'task' ? 'task' : 'chat',
-          NANOKIMI_CHAT_JID: req.chatJid, NANOKIMI_SESSION_ID: req.sessionId, KIMI_MODEL: deps.model ?? undefined,
-        },
-      });
-
-      // The agent reads its work from input/, the first prompt like every follow-up.
-      await writeJsonAtomic(path.join(req.ipcDir, 'input'), req.input);
-
-      const started = new Date(now());
-      const logDir = path.join(deps.paths.groupsDir, folder, 'logs');
-      try { fs.mkdirSync(logDir, { recursive: true }); } catch { /* reported when the log is written */ }
-      const logFile = path.join(logDir, `container-${started.toISOString().replace(/[:.]/g, '-')}.log`);
-      let output = '';
-      const header = [
-        `NanoKimi agent run ${req.runId} for group ${folder}${req.group.isMain ? ' (main)' : ''}`,
-        `Container: ${name}`, `Image: ${deps.image}`, `User: ${deps.user}`,
-        `Limits: memory ${limits.memoryMb} MB, cpus ${limits.cpus}${cpusAtStart > limits.cpus ? ` (${cpusAtStart} until its session is open)` : ''}, pids ${limits.pids}, network ${spec.HostConfig!.NetworkMode}`,
-        `Started: ${started.toISOString()}`, 'Mounts:', ...describeMounts(mounts).map((l) => `  ${l}`), ...notes,
-      ];
-      // The group folder is mounted read-write, so the agent may have swapped logs/ or the log's name
-      // for a symlink: refuse a logs/ that is not a real directory, and never follow or overwrite a file.
-      const writeLog = (footer: string[]) => {
-        try {
-          fs.mkdirSync(logDir, { recursive: true });
-          if (!fs.lstatSync(logDir).isDirectory()) throw new Error(`${logDir} is not a real directory`);
-          const { O_WRONLY, O_CREAT, O_EXCL, O_NOFOLLOW } = fs.constants;
-          const fd = fs.openSync(logFile, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, 0o644);
-          try { fs.writeFileSync(fd, [...header, ...footer, 'Output:', output].join('\n')); } finally { fs.closeSync(fd); }
-        } catch (err) {
-          deps.log.warn({ group: folder, log: logFile, err: String(err) }, 'Could not write the run log');
-        }
-      };
-
-      // The start-up allowance ends when the runner says its session is open, or after startupMs
-      // whatever it says: what the container prints can only end it sooner.
-      let startupOver = cpusAtStart <= limits.cpus;
-      let finished = false;
-      const endStartup = () => {
-        if (startupOver) return;
-        startupOver = true;
-        clearTimeout(startupTimer);
-        deps.engine.setCpus(name, limits.cpus).catch((err: unknown) => {
-          // A container already gone needs no limit.
-          if (!finished) deps.log.warn({ group: folder, container: name, err: String(err) }, 'Could not lower the container\'s CPU limit after its start; it keeps its start-up CPUs for this run');
-        });
-      };
-      const startupTimer = setTimeout(endStartup, startupMs);
-      let result: AgentRunResult;
-      let exit: ContainerExit | undefined;
-      try {
-        exit = await deps.engine.run(spec, { signal: req.signal, graceSeconds,
-          onOutput: (t) => {
-            output = (output + t).slice(-MAX_LOG_OUTPUT);
-            if (!startupOver && output.includes(sessionReady)) endStartup();
-          } });
-        result = exit.exitCode === 0 && !exit.stopped ? { ok: true } : explainExit(exit, limits, logFile, output);
-      } catch (err) {
-        if (err instanceof DockerUnavailable) result = dockerDown(err);
-        else if (err instanceof ImageMissing) result = fail('config', `the agent image ${deps.image} is not built. Build it with container/build.sh.`, false);
-        else result = fail('crashed', `the container could not run: ${(err as Error).message}; the log is ${logFile}.`, true);
-      }
+    };
+    const startupTimer = setTimeout(endStartup, startupMs);
+    try {
+      const exit = await deps.engine.run(plan.spec, { signal: req.signal, graceSeconds,
+        onOutput: (t) => {
+          output = (output + t).slice(-MAX_LOG_OUTPUT);
+          if (!startupOver && output.includes(sessionReady)) endStartup();
+        } });
+      return { exit, output };
+    } catch (err) {
+      return { error: err, output };
+    } finally {
       finished = startupOver = true;
       clearTimeout(startupTimer);
-      const seconds = ((now() - started.getTime()) / 1000).toFixed(1);
-      writeLog([`Duration: ${seconds} s`, `Exit code: ${exit?.exitCode ?? 'none'}${exit?.oomKilled ? ' (out of memory)' : ''}${exit?.stopped ? ' (stopped by NanoKimi)' : ''}`,
-        ...(result.ok ? [] : [`Failure: ${result.failure.message}`])]);
-      deps.log.info({ group: folder, runId: req.runId, exitCode: exit?.exitCode, seconds, log: logFile }, 'Container finished');
-      return result;
-    },
-  };
+    }
+  }
+
+  /** The run log, and one line in the daemon's own log; a log that cannot be written is said there. */
+  function writeLog(req: AgentRunRequest, plan: RunPlan, log: RunLog, started: Date, ran: Ran, result: AgentRunResult): void {
+    const folder = req.group.folder;
+    const seconds = ((now() - started.getTime()) / 1000).toFixed(1);
+    const header = logHeader({ runId: req.runId, folder, isMain: req.group.isMain, name: plan.name, image: deps.image, user: deps.user,
+      limits: plan.limits, cpusAtStart: plan.cpusAtStart, network: plan.network, started, mounts: plan.mounts, notes: plan.notes });
+    try {
+      writeRunLog(log, [...header, ...logFooter(seconds, ran.exit, result)], ran.output);
+    } catch (err) {
+      deps.log.warn({ group: folder, log: log.file, err: String(err) }, 'Could not write the run log');
+    }
+    deps.log.info({ group: folder, runId: req.runId, exitCode: ran.exit?.exitCode, seconds, log: log.file }, 'Container finished');
+  }
+
+  return { run };
 }
 
 /** At start-up: containers a previous daemon left running are stopped and removed. */

@@ -17,6 +17,7 @@ import type { createMessageStore } from '../store/messages.ts';
 import type { createRunStore } from '../store/runs.ts';
 import type { createTaskStore, Task } from '../store/tasks.ts';
 import { ipcSubdir, readAgentFile, removeAgentEntry } from '../ipc/ipc-dirs.ts';
+import { taskFailed } from '../notices.ts';
 import { formatPrompt } from './prompt.ts';
 import type { WorkResult } from './group-queue.ts';
 
@@ -193,7 +194,7 @@ export function createGroupWorker(deps: GroupWorkerDeps): GroupWorker {
     deps.tasks.recordRun({ taskId: task.id, runAt: started, durationMs: now() - started,
       status: result.ok ? 'ok' : 'failed', error: result.ok ? undefined : result.failure.message });
     if (!result.ok) {
-      deps.notify(group.folder, task.chatJid, `Scheduled task ${task.id} failed: ${result.failure.message}`,
+      deps.notify(group.folder, task.chatJid, taskFailed(task.id, result.failure.message),
         `task-failure/${task.id}/${run.runId}`);
     } else if (task.contextMode === 'group') {
       deps.groups.saveSession(group.folder, run.sessionId);

@@ -4,7 +4,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import type { Agent, AgentFailure } from './agent/agent.ts';
+import type { Agent } from './agent/agent.ts';
 import type { Channel } from './channels/channel.ts';
 import { createLocalChannel } from './channels/local/server.ts';
 import type { Config } from './config.ts';
@@ -20,6 +20,7 @@ import type { Logger } from './logger.ts';
 import { createNotifier } from './outbox/notify.ts';
 import { startOutboxSender } from './outbox/sender.ts';
 import { createGroupQueue } from './router/group-queue.ts';
+import { createFailureNotices } from './router/failure-notices.ts';
 import { createGroupWorker } from './router/group-worker.ts';
 import { createRouter } from './router/router.ts';
 import { startScheduler } from './scheduler/scheduler.ts';
@@ -31,7 +32,7 @@ import { commandTranscriber } from './media/transcribe.ts';
 import { stageOutboundFile } from './media/outbound.ts';
 import { chooseQuote } from './router/reply-quote.ts';
 import { mainNotice, pendingServiceFailure } from './ops/service-failure.ts';
-import { cannotAnswerAnywhere, couldNotAnswer, refusedWake, replyNotDelivered, replyWithheld } from './notices.ts';
+import { refusedWake, replyNotDelivered, replyWithheld } from './notices.ts';
 import { openDb } from './store/db.ts';
 import { createStores, type Stores } from './store/stores.ts';
 
@@ -107,7 +108,7 @@ export async function startDaemon(deps: DaemonDeps): Promise<Daemon> {
     notify, log, emit, now,
   });
 
-  let authAlerted = false;
+  const failures = createFailureNotices({ groups, messages, notify, assistantName: config.assistantName, now });
   const tellMain = (text: string, key: string) => {
     const main = groups.list().find((g) => g.isMain);
     if (main) notify(main.folder, main.jid, text, key);
@@ -120,24 +121,12 @@ export async function startDaemon(deps: DaemonDeps): Promise<Daemon> {
     gaveUp.done();
   }
   const custody = startTokenCustody({ dataDir: config.dataDir, cliVersion: pinnedKimiVersion(), log,
-    onLoginLost: (message) => { authAlerted = true; tellMain(cannotAnswerAnywhere(config.assistantName, message), `login-lost/${now()}`); } });
+    onLoginLost: (message) => failures.loginLost(message) });
   const queue = createGroupQueue({
     maxConcurrent: config.maxConcurrentContainers, maxAttempts: config.agentMaxAttempts,
     work: (folder) => worker.work(folder), log, emit,
-    onSuccess: () => { authAlerted = false; },
-    onGiveUp: (folder: string, failure: AgentFailure) => {
-      const group = groups.get(folder);
-      if (!group) return;
-      const main = groups.list().find((g) => g.isMain);
-      // An expired Kimi login stops every group: the owner hears it once in main, whichever group hit it.
-      if (failure.kind === 'auth-expired' && !authAlerted && main && main.folder !== folder) {
-        authAlerted = true;
-        notify(main.folder, main.jid, cannotAnswerAnywhere(config.assistantName, failure.message), `auth-expired/${now()}`);
-      }
-      const waiting = messages.after(folder, groups.cursor(folder)).findLast((m) => m.triggers);
-      notify(folder, waiting?.chatJid ?? group.jid, couldNotAnswer(config.assistantName, failure.message),
-        `give-up/${folder}/${waiting?.seq ?? now()}`);
-    },
+    onSuccess: () => failures.succeeded(),
+    onGiveUp: (folder, failure) => failures.gaveUp(folder, failure),
   });
 
   const pairing = createPairing({ db: stores.db, assistantName: config.assistantName, register, tellMain, now,

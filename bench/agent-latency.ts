@@ -12,8 +12,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import Docker from 'dockerode';
-import { createDockerAgentRunner } from '../src/agent/docker-runner.ts';
-import { createDockerRuntime } from '../src/agent/docker-runtime.ts';
+import { createDockerAgent } from '../src/agent/docker-agent.ts';
+import { createDockerEngine } from '../src/agent/docker-engine.ts';
 import { connectChat } from '../src/channels/local/client.ts';
 import { loadConfig } from '../src/config.ts';
 import { startDaemon } from '../src/daemon.ts';
@@ -48,7 +48,7 @@ if (useDocker) {
   apiRequests = () => api.requests() as unknown as { time: string; path: string }[];
   stopApi = () => api.stop();
   network = api.network;
-  agent = createDockerAgentRunner({ runtime: createDockerRuntime(), log, paths, image: AGENT_IMAGE, user: TEST_USER,
+  agent = createDockerAgent({ engine: createDockerEngine(), log, paths, image: AGENT_IMAGE, user: TEST_USER,
     limits: { memoryMb: 1024, cpus, pids: 256 }, network: network as `container:${string}`, assistantName: 'Kai',
     timeZone: 'UTC', mountAllowlist: '/nonexistent', ...(hostCpus ? { hostCpus } : {}) });
   const logDir = path.join(tree.groupsDir, 'main', 'logs');

@@ -1,5 +1,5 @@
 /**
- * @module Benchmark: container start to the first IPC reply file, through our dockerode runtime and
+ * @module Benchmark: container start to the first IPC reply file, through our Docker agent (dockerode) and
  * through `docker run` on the CLI (how the product we replace starts containers), side by side.
  * Prints figures; passes or fails nothing. Needs a Docker engine and the test images
  * (they are built if missing). Run: `node bench/container-start.ts [rounds]`.
@@ -8,8 +8,8 @@ import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { createDockerAgentRunner } from '../src/agent/docker-runner.ts';
-import { createDockerRuntime } from '../src/agent/docker-runtime.ts';
+import { createDockerAgent } from '../src/agent/docker-agent.ts';
+import { createDockerEngine } from '../src/agent/docker-engine.ts';
 import { planMounts } from '../src/agent/mounts.ts';
 import { silentLogger } from '../src/logger.ts';
 import { buildTestImages, makeProjectTree, PROBE_IMAGE, TEST_USER } from '../test/integration/docker-harness.ts';
@@ -32,16 +32,16 @@ function firstReply(t0: number): Promise<number> {
 }
 const clear = () => { for (const n of fs.readdirSync(path.join(ipc, 'messages'))) fs.rmSync(path.join(ipc, 'messages', n)); };
 
-const runner = createDockerAgentRunner({ runtime: createDockerRuntime(), paths, image: PROBE_IMAGE, user: TEST_USER,
+const agent = createDockerAgent({ engine: createDockerEngine(), paths, image: PROBE_IMAGE, user: TEST_USER,
   limits: { memoryMb: 256, cpus: 1, pids: 64 }, network: 'none', assistantName: 'Kai', timeZone: 'UTC',
   mountAllowlist: '/nonexistent', log: silentLogger() });
 const group = { folder: 'bench', jid: 'bench@g.us', name: 'bench', requiresTrigger: true, isMain: false, container: {}, createdAt: 0 };
 
-async function viaRuntime(i: number): Promise<number> {
+async function viaAgent(i: number): Promise<number> {
   clear();
   const t0 = performance.now();
   const seen = firstReply(t0);
-  await runner.run({ runId: i, group, input, sessionId: 'bench', chatJid: group.jid, ipcDir: ipc, signal: new AbortController().signal });
+  await agent.run({ runId: i, group, input, sessionId: 'bench', chatJid: group.jid, ipcDir: ipc, signal: new AbortController().signal });
   return seen;
 }
 
@@ -62,12 +62,12 @@ async function viaCli(i: number): Promise<number> {
 }
 
 // One warm-up each, then alternate so both see the same machine load.
-await viaRuntime(-1);
+await viaAgent(-1);
 await viaCli(-1);
 const ours: number[] = [];
 const cli: number[] = [];
 for (let i = 0; i < rounds; i++) {
-  ours.push(await viaRuntime(i));
+  ours.push(await viaAgent(i));
   cli.push(await viaCli(i));
 }
 
@@ -77,6 +77,6 @@ const stats = (xs: number[]) => {
   return `p50 ${q(0.5)} ms  p90 ${q(0.9)} ms  max ${s.at(-1)!.toFixed(0)} ms`;
 };
 console.log(`Container start -> first IPC reply file, ${rounds} runs each (probe image, same mounts and limits)`);
-console.log(`  dockerode runtime   ${stats(ours)}`);
+console.log(`  Docker agent        ${stats(ours)}`);
 console.log(`  docker run (CLI)    ${stats(cli)}`);
 tree.cleanup();

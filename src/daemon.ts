@@ -4,7 +4,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import type { AgentFailure, AgentRunner } from './agent/agent-runner.ts';
+import type { Agent } from './agent/agent.ts';
 import type { Channel } from './channels/channel.ts';
 import { createLocalChannel } from './channels/local/server.ts';
 import type { Config } from './config.ts';
@@ -20,6 +20,7 @@ import type { Logger } from './logger.ts';
 import { createNotifier } from './outbox/notify.ts';
 import { startOutboxSender } from './outbox/sender.ts';
 import { createGroupQueue } from './router/group-queue.ts';
+import { createFailureNotices } from './router/failure-notices.ts';
 import { createGroupWorker } from './router/group-worker.ts';
 import { createRouter } from './router/router.ts';
 import { startScheduler } from './scheduler/scheduler.ts';
@@ -31,12 +32,13 @@ import { commandTranscriber } from './media/transcribe.ts';
 import { stageOutboundFile } from './media/outbound.ts';
 import { chooseQuote } from './router/reply-quote.ts';
 import { mainNotice, pendingServiceFailure } from './ops/service-failure.ts';
+import { refusedWake, replyNotDelivered, replyWithheld } from './notices.ts';
 import { openDb } from './store/db.ts';
 import { createStores, type Stores } from './store/stores.ts';
 
 export type DaemonDeps = {
   config: Config;
-  agent: AgentRunner;
+  agent: Agent;
   log: Logger;
   /** Channels besides the local one (WhatsApp), built once the stores exist; `emit` is the daemon's. */
   channels?: ((stores: Stores, emit: Emit) => Channel)[];
@@ -92,8 +94,7 @@ export async function startDaemon(deps: DaemonDeps): Promise<Daemon> {
   const channels: Channel[] = [local, ...(deps.channels ?? []).map((make) => make(stores, emit))];
   const sender = startOutboxSender({ outbox, commitSoon: stores.commitSoon, channels, log, emit,
     // Called at send time, long after tellMain below exists.
-    onDeadLetter: (row, error) => tellMain(`A reply to ${row.chatJid} (group "${row.groupFolder}") could not be delivered: ` +
-      `${error.slice(0, 300)}. It is kept (nanokimi doctor lists it) and the replies after it went on.`, `dead-letter/${row.id}`) });
+    onDeadLetter: (row, error) => tellMain(replyNotDelivered(row.chatJid, row.groupFolder, error), `dead-letter/${row.id}`) });
 
   const notify = createNotifier({ outbox, wake: (jid) => sender.wake(jid), emit });
 
@@ -107,7 +108,7 @@ export async function startDaemon(deps: DaemonDeps): Promise<Daemon> {
     notify, log, emit, now,
   });
 
-  let authAlerted = false;
+  const failures = createFailureNotices({ groups, messages, notify, assistantName: config.assistantName, now });
   const tellMain = (text: string, key: string) => {
     const main = groups.list().find((g) => g.isMain);
     if (main) notify(main.folder, main.jid, text, key);
@@ -120,25 +121,12 @@ export async function startDaemon(deps: DaemonDeps): Promise<Daemon> {
     gaveUp.done();
   }
   const custody = startTokenCustody({ dataDir: config.dataDir, cliVersion: pinnedKimiVersion(), log,
-    onLoginLost: (message) => { authAlerted = true; tellMain(`${config.assistantName} cannot answer anywhere: ${message}`, `login-lost/${now()}`); } });
+    onLoginLost: (message) => failures.loginLost(message) });
   const queue = createGroupQueue({
     maxConcurrent: config.maxConcurrentContainers, maxAttempts: config.agentMaxAttempts,
     work: (folder) => worker.work(folder), log, emit,
-    onSuccess: () => { authAlerted = false; },
-    onGiveUp: (folder: string, failure: AgentFailure) => {
-      const group = groups.get(folder);
-      if (!group) return;
-      const main = groups.list().find((g) => g.isMain);
-      // An expired Kimi login stops every group: the owner hears it once in main, whichever group hit it.
-      if (failure.kind === 'auth-expired' && !authAlerted && main && main.folder !== folder) {
-        authAlerted = true;
-        notify(main.folder, main.jid, `${config.assistantName} cannot answer anywhere: ${failure.message}`, `auth-expired/${now()}`);
-      }
-      const waiting = messages.after(folder, groups.cursor(folder)).findLast((m) => m.triggers);
-      notify(folder, waiting?.chatJid ?? group.jid,
-        `${config.assistantName} could not answer: ${failure.message} Your message is kept; it will be tried again with your next message.`,
-        `give-up/${folder}/${waiting?.seq ?? now()}`);
-    },
+    onSuccess: () => failures.succeeded(),
+    onGiveUp: (folder, failure) => failures.gaveUp(folder, failure),
   });
 
   const pairing = createPairing({ db: stores.db, assistantName: config.assistantName, register, tellMain, now,
@@ -149,10 +137,7 @@ export async function startDaemon(deps: DaemonDeps): Promise<Daemon> {
   const router = createRouter({ groups, messages, queue, worker, pairing, log, emit, assistantName: config.assistantName, media,
     ...(ack ? { onWake: (m: InboundMessage) => channels.find((c) => c.owns(m.chatJid))?.react?.(m, ack) } : {}),
     // Once per sender and group (the outbox key): the owner learns of it without a message per try.
-    onRefusedWake: (group, msg) => tellMain(`${msg.senderName} (${(msg.senderAltId ?? msg.senderId).split('@')[0]}) tried to wake ` +
-      `${config.assistantName} in "${group.name}", where only ${group.allowedSenders?.join(', ') || 'nobody'} may. To let them: ` +
-      `nanokimi groups set ${group.folder} --senders ${[...(group.allowedSenders ?? []), (msg.senderAltId ?? msg.senderId).split('@')[0]].join(',')}`,
-    `refused-wake/${group.folder}/${msg.senderId}`) });
+    onRefusedWake: (group, msg) => tellMain(refusedWake(config.assistantName, group, msg), `refused-wake/${group.folder}/${msg.senderId}`) });
   const processor = createIpcProcessor({
     db: stores.db, commitSoon: stores.commitSoon, groups, outbox, runs, tasks, timeZone: config.timeZone, now, register, emit,
     onReply: (folder, chatJid, finishedTurn) => { worker.noteOutput(folder, finishedTurn); sender.wake(chatJid); },
@@ -167,9 +152,7 @@ export async function startDaemon(deps: DaemonDeps): Promise<Daemon> {
       maxBytes: config.mediaMaxMb * 1024 * 1024, secrets: custody.secrets() }),
     onWithheld: (folder) => {
       log.error({ group: folder }, 'A reply carrying the Kimi login token was withheld');
-      tellMain(`A reply from the group "${folder}" was withheld: it contained ${config.assistantName}'s Kimi login token. ` +
-        'Nothing was sent. If you did not ask for it, someone in that group may be trying to extract credentials; ' +
-        `consider logging in again (kimi login, then scripts/setup-oauth-isolation.sh).`, `withheld/${folder}/${now()}`);
+      tellMain(replyWithheld(config.assistantName, folder), `withheld/${folder}/${now()}`);
     },
   });
   // A reply left on disk may carry a token: read none before the host knows what its tokens are.

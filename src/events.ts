@@ -3,7 +3,7 @@
  * database commit or the file move), so whoever waits on one may read the state it speaks of. They
  * are in-process only, for tests and future observers; the log says the same things for people.
  */
-import type { AgentFailure } from './agent/agent-runner.ts';
+import type { AgentFailure } from './agent/agent.ts';
 import type { OutboundFile } from './domain.ts';
 import type { RunKind } from './store/runs.ts';
 import type { TaskStatus } from './store/tasks.ts';

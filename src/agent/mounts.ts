@@ -1,7 +1,7 @@
 /**
  * @module The least-privilege mount plan for a group's container. Pure: it receives paths and facts
  * the caller looked up (which project secrets exist, real paths of requested extra mounts) and
- * returns data; the runner prepares directories and starts the container from it.
+ * returns data; the Docker agent prepares directories and starts the container from it.
  *
  * | host                               | container                      | mode              |
  * | groups/<group>/                    | /workspace/group               | rw                |

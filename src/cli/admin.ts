@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import dotenv from 'dotenv';
-import { createDockerRuntime } from '../agent/docker-runtime.ts';
+import { createDockerEngine } from '../agent/docker-engine.ts';
 import { createSqliteAuthState } from '../channels/whatsapp/auth-store.ts';
 import { baileysSocketFactory } from '../channels/whatsapp/baileys-socket.ts';
 import { login } from '../channels/whatsapp/login.ts';
@@ -49,7 +49,7 @@ export async function backup(args: string[]): Promise<void> {
 
 export async function doctor(): Promise<void> {
   const cfg = cliConfig();
-  const runtime = createDockerRuntime();
+  const engine = createDockerEngine();
   let db: ReturnType<typeof openDb>;
   try {
     db = openDb(cfg.dbPath);
@@ -61,11 +61,11 @@ export async function doctor(): Promise<void> {
   const unitPath = path.join(process.env.XDG_CONFIG_HOME ?? path.join(os.homedir(), '.config'), 'systemd', 'user', 'nanokimi.service');
   try {
     const checks = await runDoctor({
-      config: cfg, runtime, db, now: Date.now(),
+      config: cfg, engine, db, now: Date.now(),
       pinnedKimiVersion: pinnedKimiVersion(projectRoot),
       imageKimiVersion: async (image) => {
         let output = '';
-        const exit = await runtime.run({ Image: image, Cmd: ['kimi', '--version'], Entrypoint: [], HostConfig: { NetworkMode: 'none' } },
+        const exit = await engine.run({ Image: image, Cmd: ['kimi', '--version'], Entrypoint: [], HostConfig: { NetworkMode: 'none' } },
           { signal: AbortSignal.timeout(60_000), graceSeconds: 1, onOutput: (t) => { output += t; } }).catch(() => undefined);
         return exit?.exitCode === 0 ? output.trim() : null;
       },

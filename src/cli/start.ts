@@ -1,6 +1,6 @@
 /** @module `nanokimi start`: the daemon with its production agent step (Docker) and channels (WhatsApp). */
-import { createDockerAgentRunner, removeOrphans } from '../agent/docker-runner.ts';
-import { createDockerRuntime, DockerUnavailable } from '../agent/docker-runtime.ts';
+import { createDockerAgent, removeOrphans } from '../agent/docker-agent.ts';
+import { createDockerEngine, DockerUnavailable } from '../agent/docker-engine.ts';
 import { baileysSocketFactory } from '../channels/whatsapp/baileys-socket.ts';
 import { createWhatsAppChannel, type WhatsAppChannel } from '../channels/whatsapp/channel.ts';
 import type { Config } from '../config.ts';
@@ -14,10 +14,10 @@ import { cliConfig } from './config.ts';
 export async function start(): Promise<void> {
   const cfg = cliConfig();
   const log = createLogger({ level: cfg.logLevel, file: cfg.logFile ?? undefined });
-  const runtime = createDockerRuntime();
-  await checkDocker(runtime, cfg, log);
-  const agent = createDockerAgentRunner({
-    runtime, paths: { projectRoot: cfg.projectRoot, groupsDir: cfg.groupsDir, dataDir: cfg.dataDir },
+  const engine = createDockerEngine();
+  await checkDocker(engine, cfg, log);
+  const agent = createDockerAgent({
+    engine, paths: { projectRoot: cfg.projectRoot, groupsDir: cfg.groupsDir, dataDir: cfg.dataDir },
     image: cfg.containerImage, user: cfg.containerUser, limits: cfg.containerLimits, network: cfg.containerNetwork, model: cfg.kimiModel,
     assistantName: cfg.assistantName, timeZone: cfg.timeZone, mountAllowlist: cfg.mountAllowlist, log,
   });
@@ -36,7 +36,7 @@ export async function start(): Promise<void> {
   const daemon = await startDaemon({ config: cfg, log, agent, channels: [whatsapp] });
   const health = cfg.healthPort > 0 ? await startHealthServer({ port: cfg.healthPort, probes: [
     { name: 'whatsapp', check: async () => ({ ok: wa?.status() === 'connected', detail: wa?.status() ?? 'off' }) },
-    { name: 'docker', check: () => runtime.ping().then((r) => ({ ok: true, detail: r.rootless ? 'rootless' : 'rootful' }),
+    { name: 'docker', check: () => engine.ping().then((r) => ({ ok: true, detail: r.rootless ? 'rootless' : 'rootful' }),
       (e: unknown) => ({ ok: false, detail: String(e) })) },
     { name: 'database', check: async () => {
       // Taking the write lock and letting it go proves the database is writable without changing it.
@@ -60,16 +60,16 @@ export async function start(): Promise<void> {
  * Says once, at start-up, what stands between the daemon and a working agent. The daemon starts
  * anyway: messages are stored and answered once Docker and the image are there.
  */
-async function checkDocker(runtime: ReturnType<typeof createDockerRuntime>, cfg: Config, log: Logger): Promise<void> {
+async function checkDocker(engine: ReturnType<typeof createDockerEngine>, cfg: Config, log: Logger): Promise<void> {
   try {
-    await runtime.ping();
+    await engine.ping();
   } catch (err) {
     if (!(err instanceof DockerUnavailable)) throw err;
     log.error(`${err.message}. Install and start Docker (e.g. \`sudo systemctl start docker\`); messages wait until it is back.`);
     return;
   }
-  if (!(await runtime.imageExists(cfg.containerImage))) {
+  if (!(await engine.imageExists(cfg.containerImage))) {
     log.error(`The agent image ${cfg.containerImage} is not built. Build it with \`container/build.sh\`; messages wait until it exists.`);
   }
-  await removeOrphans(runtime, cfg.dataDir, log);
+  await removeOrphans(engine, cfg.dataDir, log);
 }

@@ -4,7 +4,7 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { proto } from '@whiskeysockets/baileys';
-import { DockerUnavailable } from '../agent/docker-runtime.ts';
+import { DockerUnavailable } from '../agent/docker-engine.ts';
 import { createSqliteAuthState } from '../channels/whatsapp/auth-store.ts';
 import type { ConnectionStatus } from '../channels/whatsapp/close-policy.ts';
 import { createWaStore } from '../channels/whatsapp/wa-store.ts';
@@ -75,7 +75,7 @@ beforeEach(() => {
   deps = {
     config: { projectRoot: root, dataDir: path.join(root, 'data'), groupsDir: path.join(root, 'groups'),
       containerImage: 'nanokimi-agent:latest', assistantName: 'Kai', kimiModel: null },
-    runtime: { ping: async () => ({ rootless: true }), imageExists: async () => true },
+    engine: { ping: async () => ({ rootless: true }), imageExists: async () => true },
     imageKimiVersion: async () => '2.1.0',
     pinnedKimiVersion: '2.1.0',
     db,
@@ -107,12 +107,12 @@ describe('runDoctor on a healthy install', () => {
 
 describe('Docker and the agent image', () => {
   it('reports the engine mode', async () => {
-    deps.runtime = { ...deps.runtime, ping: async () => ({ rootless: false }) };
+    deps.engine = { ...deps.engine, ping: async () => ({ rootless: false }) };
     expect((await check('Docker engine')).detail).toBe('reachable (rootful)');
   });
 
   it('fails when Docker is down, and skips the image checks that need it', async () => {
-    deps.runtime = { ...deps.runtime, ping: async () => { throw new DockerUnavailable('the Docker engine is not reachable (ENOENT on /var/run/docker.sock)'); } };
+    deps.engine = { ...deps.engine, ping: async () => { throw new DockerUnavailable('the Docker engine is not reachable (ENOENT on /var/run/docker.sock)'); } };
     const c = await check('Docker engine');
     expect(c).toMatchObject({ ok: false, severity: 'error', detail: expect.stringContaining('not reachable') });
     expect(c.fix).toContain('systemctl start docker');
@@ -120,7 +120,7 @@ describe('Docker and the agent image', () => {
   });
 
   it('fails when the image is missing, pointing at container/build.sh', async () => {
-    deps.runtime = { ...deps.runtime, imageExists: async () => false };
+    deps.engine = { ...deps.engine, imageExists: async () => false };
     expect(await check('agent image')).toMatchObject({ ok: false, detail: 'nanokimi-agent:latest is not built', fix: 'container/build.sh' });
     expect(await checks('agent image Kimi Code CLI')).toEqual([]);
   });
@@ -348,7 +348,7 @@ describe('formatDoctor', () => {
   });
 
   it('exits 1 from a real run with an error', async () => {
-    deps.runtime = { ...deps.runtime, imageExists: async () => false };
+    deps.engine = { ...deps.engine, imageExists: async () => false };
     expect(formatDoctor(await runDoctor(deps)).exitCode).toBe(1);
   });
 });

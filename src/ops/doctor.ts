@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { chooseModel } from '@nanokimi/protocol/kimi-config';
 import { envSchema, type Config } from '../config.ts';
-import type { DockerRuntime } from '../agent/docker-runtime.ts';
+import type { DockerEngine } from '../agent/docker-engine.ts';
 import { hostPaths } from '../agent/mounts.ts';
 import { createSqliteAuthState } from '../channels/whatsapp/auth-store.ts';
 import { createWaStore } from '../channels/whatsapp/wa-store.ts';
@@ -24,7 +24,7 @@ export type Check = { name: string; ok: boolean; detail: string; fix?: string; s
 
 export type DoctorDeps = {
   config: Pick<Config, 'projectRoot' | 'dataDir' | 'groupsDir' | 'containerImage' | 'assistantName' | 'kimiModel'>;
-  runtime: Pick<DockerRuntime, 'ping' | 'imageExists'>;
+  engine: Pick<DockerEngine, 'ping' | 'imageExists'>;
   /** Output of `kimi --version` inside the image (e.g. "2.1.0"), null when it could not run. */
   imageKimiVersion: (image: string) => Promise<string | null>;
   /** The exact @moonshot-ai/kimi-code version container/agent-runner/package.json pins. */
@@ -63,7 +63,7 @@ function ago(ms: number): string {
 async function docker(d: DoctorDeps): Promise<Check[]> {
   let rootless: boolean;
   try {
-    ({ rootless } = await d.runtime.ping());
+    ({ rootless } = await d.engine.ping());
   } catch (err) {
     // Image checks need the engine; the one failure below says what to do first.
     return [fail('Docker engine', message(err),
@@ -71,7 +71,7 @@ async function docker(d: DoctorDeps): Promise<Check[]> {
   }
   const image = d.config.containerImage;
   const checks = [pass('Docker engine', `reachable (${rootless ? 'rootless' : 'rootful'})`)];
-  if (!(await d.runtime.imageExists(image))) {
+  if (!(await d.engine.imageExists(image))) {
     return [...checks, fail('agent image', `${image} is not built`, 'container/build.sh')];
   }
   checks.push(pass('agent image', `${image} is built`));

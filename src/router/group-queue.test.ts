@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createRecorder } from '../../test/fixtures/event-recorder.ts';
-import type { AgentFailure } from '../agent/agent-runner.ts';
+import type { AgentFailure } from '../agent/agent.ts';
 import { silentLogger } from '../logger.ts';
 import { createGroupQueue, type GroupQueue, type GroupQueueDeps, type WorkResult } from './group-queue.ts';
 

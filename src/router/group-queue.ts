@@ -3,7 +3,7 @@
  * runs overall, failed work retried with exponential backoff, and a give-up after the last attempt.
  * It knows nothing of what the work is; `work(folder)` does it.
  */
-import type { AgentFailure } from '../agent/agent-runner.ts';
+import type { AgentFailure } from '../agent/agent.ts';
 import { ignoreEvents, type Emit } from '../events.ts';
 import type { Logger } from '../logger.ts';
 

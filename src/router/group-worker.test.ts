@@ -6,10 +6,10 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { CLOSE_SENTINEL, inputFileSchema } from '@nanokimi/protocol/ipc';
 import { createRecorder, type Recorder } from '../../test/fixtures/event-recorder.ts';
-import type { AgentRunner, AgentRunRequest } from '../agent/agent-runner.ts';
+import type { Agent, AgentRunRequest } from '../agent/agent.ts';
 import type { Emit } from '../events.ts';
 import { ensureIpcDirs } from '../ipc/ipc-dirs.ts';
 import { silentLogger } from '../logger.ts';
@@ -33,7 +33,7 @@ afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
 const say = (id: string, text: string) =>
   stores.messages.insert({ chatJid: 'family@g.us', id, senderId: 'a', senderName: 'Ana', text, sentAt: 1 }, 'family', true);
 
-function worker(agent: AgentRunner, over: { idleMs?: number; timeoutMs?: number; typing?: string[]; now?: () => number;
+function worker(agent: Agent, over: { idleMs?: number; timeoutMs?: number; typing?: string[]; now?: () => number;
   emit?: Emit } = {}) {
   return createGroupWorker({ ...stores, agent, ipcDir: dir, timeZone: 'UTC', maxPromptChars: 10_000,
     idleMs: over.idleMs ?? 60_000, timeoutMs: over.timeoutMs ?? 60_000, drainIpc: async () => undefined,
@@ -49,7 +49,7 @@ function steeredAgent() {
   const took = createRecorder<{ type: 'input'; text: string }>();
   const take = (text: string) => { inputs.push(text); took.emit({ type: 'input', text }); };
   let finish: (() => void) | undefined;
-  const agent: AgentRunner = {
+  const agent: Agent = {
     async run(req) {
       requests.push(req);
       take(req.input.text);
@@ -126,7 +126,7 @@ describe('the group worker', () => {
   it('treats what the agent left in input/ as hostile: no link followed, no FIFO waited on, no directory removed', async () => {
     const outside = path.join(dir, 'outside.json');
     fs.writeFileSync(outside, JSON.stringify({ type: 'messages', text: 'x', fromSeq: 1, toSeq: 1 }));
-    const agent: AgentRunner = {
+    const agent: Agent = {
       async run(req) {
         const input = path.join(req.ipcDir, 'input');
         for (const n of fs.readdirSync(input)) fs.rmSync(path.join(input, n)); // it took its input
@@ -143,6 +143,33 @@ describe('the group worker', () => {
     expect(fs.readFileSync(outside, 'utf8')).toContain('"messages"');
     expect(fs.existsSync(path.join(dir, 'family', 'input', 'a-link.json'))).toBe(false);
     expect(fs.statSync(path.join(dir, 'family', 'input', 'c-dir.json')).isDirectory()).toBe(true);
+  });
+
+  it('stops an agent asked to close that has not closed a minute later, and not a moment before', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    try {
+      let reason: unknown;
+      const agent: Agent = { run: (req) => new Promise((resolve) => req.signal.addEventListener('abort', () => {
+        reason = req.signal.reason;
+        resolve({ ok: false, failure: { kind: 'timeout', message: 'stopped', retryable: true } });
+      })) };
+      // The time limit is far off: only the close grace can stop this run.
+      const w = worker(agent, { idleMs: 50, timeoutMs: 600_000 });
+      say('1', 'hi');
+      const work = w.work('family');
+      await events.next('run-started');
+      w.noteOutput('family');
+      await vi.advanceTimersByTimeAsync(50);
+      say('2', 'too late');
+      expect(await w.pipe('family')).toBe(false); // asked to close: it takes nothing new
+      await vi.advanceTimersByTimeAsync(59_999);
+      expect(reason).toBeUndefined();
+      await vi.advanceTimersByTimeAsync(1);
+      expect(await work).toMatchObject({ ok: false, failure: { kind: 'timeout' } });
+      expect(String(reason)).toContain('did not close');
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it('stops an agent that passes its time limit without output, and the messages stay unanswered', async () => {

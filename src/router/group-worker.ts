@@ -8,7 +8,7 @@ import fsp from 'node:fs/promises';
 import path from 'node:path';
 import { writeJsonAtomic, writeFileAtomic, uniqueFileName } from '@nanokimi/protocol/atomic-write';
 import { CLOSE_SENTINEL, inputFileSchema, MAX_IPC_FILE_BYTES, type InputFile } from '@nanokimi/protocol/ipc';
-import type { AgentRunner, AgentRunResult } from '../agent/agent-runner.ts';
+import type { Agent, AgentRunResult } from '../agent/agent.ts';
 import type { Group } from '../domain.ts';
 import { ignoreEvents, type Emit } from '../events.ts';
 import type { Logger } from '../logger.ts';
@@ -18,6 +18,7 @@ import type { createMessageStore } from '../store/messages.ts';
 import type { createRunStore } from '../store/runs.ts';
 import type { createTaskStore, Task } from '../store/tasks.ts';
 import { ipcSubdir, readAgentFile, removeAgentEntry } from '../ipc/ipc-dirs.ts';
+import { taskFailed } from '../notices.ts';
 import { formatPrompt } from './prompt.ts';
 import type { WorkResult } from './group-queue.ts';
 
@@ -31,7 +32,7 @@ export type GroupWorkerDeps = {
   tasks: ReturnType<typeof createTaskStore>;
   /** The database's group commit: a hand-over is recorded with the turn's other writes. */
   commitSoon: CommitSoon;
-  agent: AgentRunner;
+  agent: Agent;
   ipcDir: string;
   timeZone: string;
   maxPromptChars: number;
@@ -50,18 +51,21 @@ export type GroupWorkerDeps = {
   now?: () => number;
 };
 
-/** A run in progress; `deliveredSeq` is null for task runs, which answer no messages. */
+/**
+ * A run in progress; `deliveredSeq` is null for task runs, which answer no messages. Its timers:
+ * `idleTimer` asks it to close after idleMs without output, `closeTimer` stops it when it has not
+ * closed within the grace, `hardTimer` stops it after timeoutMs without output.
+ */
 type LiveRun = {
-  runId: number; sessionId: string; group: Group; chatJid: string; deliveredSeq: number | null;
-  closing: boolean; idleTimer?: NodeJS.Timeout; hardTimer?: NodeJS.Timeout; abort: AbortController;
+  runId: number; sessionId: string; group: Group; chatJid: string; deliveredSeq: number | null; closing: boolean;
+  idleTimer?: NodeJS.Timeout; closeTimer?: NodeJS.Timeout; hardTimer?: NodeJS.Timeout; abort: AbortController;
 };
 
 export type GroupWorker = {
   work(folder: string): Promise<WorkResult>;
   /** Hands new messages to the group's live chat run; false when there is none to take them. */
   pipe(folder: string): Promise<boolean>;
-  /** The agent produced output: it is alive, and it now waits for follow-ups. */
-  /** The agent wrote a reply; `finishedTurn` when its turn is over (the chat stops showing typing). */
+  /** The agent wrote a reply or ended its turn (`finishedTurn`: the chat stops showing typing): it is alive. */
   noteOutput(folder: string, finishedTurn?: boolean): void;
   queueTask(task: Task): void;
   /** Aborts every live run (shutdown). */
@@ -92,7 +96,7 @@ export function createGroupWorker(deps: GroupWorkerDeps): GroupWorker {
     run.closing = true;
     clearTimeout(run.idleTimer);
     // An agent that ignores the request is stopped, so a stuck container cannot hold the group.
-    run.idleTimer = setTimeout(() => run.abort.abort(new Error('did not close')), CLOSE_GRACE_MS);
+    run.closeTimer = setTimeout(() => run.abort.abort(new Error('did not close')), CLOSE_GRACE_MS);
     // The agent can block the sentinel's name (a directory planted there): then it is stopped now.
     await writeFileAtomic(inputDir(run.group.folder), CLOSE_SENTINEL, '').catch((err: unknown) => {
       deps.log.warn({ group: run.group.folder, err: String(err) }, 'Could not ask the agent to close; stopping it');
@@ -100,6 +104,7 @@ export function createGroupWorker(deps: GroupWorkerDeps): GroupWorker {
     });
   }
 
+  /** The run is busy (started, given input, just wrote): no idle timer, and the hard timeout starts over. */
   function armTimers(run: LiveRun): void {
     clearTimeout(run.idleTimer);
     clearTimeout(run.hardTimer);
@@ -135,6 +140,7 @@ export function createGroupWorker(deps: GroupWorkerDeps): GroupWorker {
       return { run, result };
     } finally {
       clearTimeout(run.idleTimer);
+      clearTimeout(run.closeTimer);
       clearTimeout(run.hardTimer);
       deps.setTyping(chatJid, false);
       await deps.drainIpc(group.folder);
@@ -191,7 +197,7 @@ export function createGroupWorker(deps: GroupWorkerDeps): GroupWorker {
     deps.tasks.recordRun({ taskId: task.id, runAt: started, durationMs: now() - started,
       status: result.ok ? 'ok' : 'failed', error: result.ok ? undefined : result.failure.message });
     if (!result.ok) {
-      deps.notify(group.folder, task.chatJid, `Scheduled task ${task.id} failed: ${result.failure.message}`,
+      deps.notify(group.folder, task.chatJid, taskFailed(task.id, result.failure.message),
         `task-failure/${task.id}/${run.runId}`);
     } else if (task.contextMode === 'group') {
       deps.groups.saveSession(group.folder, run.sessionId);

@@ -1,6 +1,6 @@
 /** When the agent keeps failing, the person in the chat is told why, and the message is kept. */
 import { afterEach, expect, it } from 'vitest';
-import type { AgentRunner } from '../../src/agent/agent-runner.ts';
+import type { Agent } from '../../src/agent/agent.ts';
 import { connectChat } from '../../src/channels/local/client.ts';
 import { loadConfig } from '../../src/config.ts';
 import { startDaemon, type Daemon } from '../../src/daemon.ts';
@@ -17,7 +17,7 @@ it('after the last failed attempt the chat hears what failed, and the message st
   tree = makeTree();
   const config = loadConfig({ DATA_DIR: tree.dataDir, GROUPS_DIR: tree.groupsDir, TZ: 'UTC', AGENT_MAX_ATTEMPTS: '1' }, tree.root);
   let calls = 0;
-  const agent: AgentRunner = { run: async () => { calls++; return { ok: false, failure: {
+  const agent: Agent = { run: async () => { calls++; return { ok: false, failure: {
     kind: 'unavailable', retryable: true, message: 'Docker is not reachable (is the engine running?).' } }; } };
   const events = createRecorder();
   daemon = await startDaemon({ config, log: silentLogger(), agent, events: events.emit });
@@ -34,7 +34,7 @@ it('after the last failed attempt the chat hears what failed, and the message st
 it('an expired Kimi login is told in the chat that asked and, once, in main', async () => {
   tree = makeTree();
   const config = loadConfig({ DATA_DIR: tree.dataDir, GROUPS_DIR: tree.groupsDir, TZ: 'UTC' }, tree.root);
-  const agent: AgentRunner = { run: async () => ({ ok: false, failure: {
+  const agent: Agent = { run: async () => ({ ok: false, failure: {
     kind: 'auth-expired', retryable: false, message: 'the Kimi login has expired. On the host, run `kimi login`.' } }) };
   const events = createRecorder();
   daemon = await startDaemon({ config, log: silentLogger(), agent, events: events.emit });

@@ -6,7 +6,7 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, expect, it } from 'vitest';
-import type { AgentRunner } from '../../src/agent/agent-runner.ts';
+import type { Agent } from '../../src/agent/agent.ts';
 import { connectChat } from '../../src/channels/local/client.ts';
 import { loadConfig } from '../../src/config.ts';
 import { startDaemon, type Daemon } from '../../src/daemon.ts';
@@ -18,7 +18,7 @@ let tree: TestTree;
 let daemon: Daemon | undefined;
 afterEach(async () => { await daemon?.stop(); tree.cleanup(); });
 
-const noAgent: AgentRunner = { run: async () => { throw new Error('no agent in this test'); } };
+const noAgent: Agent = { run: async () => { throw new Error('no agent in this test'); } };
 
 it('leaves a clear line in the journal, and main hears of it once at the next start', async () => {
   tree = makeTree();

@@ -6,8 +6,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { createDockerAgentRunner } from '../../src/agent/docker-runner.ts';
-import { createDockerRuntime } from '../../src/agent/docker-runtime.ts';
+import { createDockerAgent } from '../../src/agent/docker-agent.ts';
+import { createDockerEngine } from '../../src/agent/docker-engine.ts';
 import { createWhatsAppChannel } from '../../src/channels/whatsapp/channel.ts';
 import { loadConfig } from '../../src/config.ts';
 import { startDaemon, type Daemon } from '../../src/daemon.ts';
@@ -42,7 +42,7 @@ describe.skipIf(!ready)('a WhatsApp photo in the real agent container', () => {
     const config = loadConfig({ DATA_DIR: tree.dataDir, GROUPS_DIR: tree.groupsDir, TZ: 'UTC', CONTAINER_IMAGE: AGENT_IMAGE,
       CONTAINER_USER: TEST_USER, CONTAINER_NETWORK: api.network, AGENT_IDLE_SECONDS: '1' }, tree.root);
     const log = silentLogger();
-    const agent = createDockerAgentRunner({ runtime: createDockerRuntime(), log,
+    const agent = createDockerAgent({ engine: createDockerEngine(), log,
       paths: { projectRoot: tree.root, groupsDir: tree.groupsDir, dataDir: tree.dataDir }, image: config.containerImage,
       user: config.containerUser, limits: config.containerLimits, network: config.containerNetwork, assistantName: 'Kai',
       timeZone: 'UTC', mountAllowlist: config.mountAllowlist });

@@ -8,8 +8,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import Docker from 'dockerode';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createDockerAgentRunner } from '../../src/agent/docker-runner.ts';
-import { createDockerRuntime } from '../../src/agent/docker-runtime.ts';
+import { createDockerAgent } from '../../src/agent/docker-agent.ts';
+import { createDockerEngine } from '../../src/agent/docker-engine.ts';
 import { connectChat, type ChatClient } from '../../src/channels/local/client.ts';
 import { loadConfig } from '../../src/config.ts';
 import { startDaemon, type Daemon } from '../../src/daemon.ts';
@@ -39,12 +39,12 @@ describe.skipIf(!ready)('the agent image with the real Kimi Code CLI in a real c
     const config = loadConfig({ DATA_DIR: tree.dataDir, GROUPS_DIR: tree.groupsDir, TZ: 'UTC', ASSISTANT_NAME: 'Kai',
       CONTAINER_IMAGE: AGENT_IMAGE, CONTAINER_USER: TEST_USER, CONTAINER_NETWORK: api.network, AGENT_IDLE_SECONDS: '8' }, tree.root);
     const log = silentLogger();
-    const runtime = createDockerRuntime();
-    const counting = { ...runtime, run: (spec: Parameters<typeof runtime.run>[0], o: Parameters<typeof runtime.run>[1]) => {
+    const engine = createDockerEngine();
+    const counting = { ...engine, run: (spec: Parameters<typeof engine.run>[0], o: Parameters<typeof engine.run>[1]) => {
       started.push(spec.name!);
-      return runtime.run(spec, o);
+      return engine.run(spec, o);
     } };
-    const agent = createDockerAgentRunner({ runtime: counting, log,
+    const agent = createDockerAgent({ engine: counting, log,
       paths: { projectRoot: tree.root, groupsDir: tree.groupsDir, dataDir: tree.dataDir }, image: config.containerImage,
       user: config.containerUser, limits: config.containerLimits, network: config.containerNetwork, assistantName: config.assistantName,
       timeZone: 'UTC', mountAllowlist: config.mountAllowlist });
@@ -74,7 +74,7 @@ describe.skipIf(!ready)('the agent image with the real Kimi Code CLI in a real c
     expect(replies).toHaveLength(2);
     expect(started).toHaveLength(1);
     expect(api.modelInputs().at(-1)).toContain('and the dog?');
-    // It started with more where the host has them (docker-runner.ts); the session is long open now.
+    // It started with more where the host has them (docker-agent.ts); the session is long open now.
     expect((await new Docker().getContainer(started[0]!).inspect()).HostConfig.NanoCpus).toBe(1e9);
   });
 

@@ -1,5 +1,5 @@
 /**
- * The container runner against a real Docker engine: what a group's container can and cannot see
+ * The Docker agent against a real Docker engine: what a group's container can and cannot see
  * and do, limits, timeouts, orphans and concurrency. The probe image stands in for the agent.
  */
 import { randomUUID } from 'node:crypto';
@@ -8,10 +8,10 @@ import net from 'node:net';
 import path from 'node:path';
 import Docker from 'dockerode';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { AgentRunRequest, AgentRunResult } from '../../src/agent/agent-runner.ts';
+import type { AgentRunRequest, AgentRunResult } from '../../src/agent/agent.ts';
 import { LABEL_INSTANCE } from '../../src/agent/container-spec.ts';
-import { createDockerAgentRunner, instanceId, removeOrphans } from '../../src/agent/docker-runner.ts';
-import { createDockerRuntime } from '../../src/agent/docker-runtime.ts';
+import { createDockerAgent, instanceId, removeOrphans } from '../../src/agent/docker-agent.ts';
+import { createDockerEngine } from '../../src/agent/docker-engine.ts';
 import type { Group } from '../../src/domain.ts';
 import { silentLogger } from '../../src/logger.ts';
 import { startTokenCustody } from '../../src/kimi/token-custody.ts';
@@ -26,9 +26,9 @@ const group = (folder: string, isMain = false): Group => ({
   folder, jid: `${folder}@g.us`, name: folder, requiresTrigger: !isMain, isMain, container: {}, createdAt: 0,
 });
 
-function runner(memoryMb = 256) {
-  return createDockerAgentRunner({
-    runtime: createDockerRuntime(docker), paths: { projectRoot: tree.root, groupsDir: tree.groupsDir, dataDir: tree.dataDir },
+function agent(memoryMb = 256) {
+  return createDockerAgent({
+    engine: createDockerEngine(docker), paths: { projectRoot: tree.root, groupsDir: tree.groupsDir, dataDir: tree.dataDir },
     image: PROBE_IMAGE, user: TEST_USER, limits: { memoryMb, cpus: 1, pids: 64 }, network: 'none',
     assistantName: 'Kai', timeZone: 'UTC', mountAllowlist: path.join(tree.root, 'no-allowlist.json'), log: silentLogger(),
     graceSeconds: 1,
@@ -41,7 +41,7 @@ async function probe(g: Group, checks: string[], then = 'exit', signal = new Abo
   const req: AgentRunRequest = { runId: ++runIds, group: g, chatJid: g.jid, signal, sessionId: `s-${runIds}`,
     input: { type: 'messages', text: JSON.stringify({ checks, then }), fromSeq: 1, toSeq: 1 },
     ipcDir: path.join(tree.dataDir, 'ipc', g.folder) };
-  const result: AgentRunResult = await runner(memoryMb).run(req);
+  const result: AgentRunResult = await agent(memoryMb).run(req);
   const dir = path.join(tree.dataDir, 'ipc', g.folder, 'messages');
   const files = fs.readdirSync(dir).filter((n) => !n.startsWith('.'));
   const report = files.length ? JSON.parse(JSON.parse(fs.readFileSync(path.join(dir, files[0]!), 'utf8')).text) : undefined;
@@ -176,8 +176,8 @@ describe.skipIf(!ready)('a group container on a real Docker engine', () => {
       client.on('error', close); engine.on('error', close); client.on('close', close); engine.on('close', close);
     });
     await new Promise<void>((r) => proxy.listen(proxyPath, () => r()));
-    const viaProxy = createDockerAgentRunner({
-      runtime: createDockerRuntime(new Docker({ socketPath: proxyPath })), paths: { projectRoot: tree.root, groupsDir: tree.groupsDir, dataDir: tree.dataDir },
+    const viaProxy = createDockerAgent({
+      engine: createDockerEngine(new Docker({ socketPath: proxyPath })), paths: { projectRoot: tree.root, groupsDir: tree.groupsDir, dataDir: tree.dataDir },
       image: PROBE_IMAGE, user: TEST_USER, limits: { memoryMb: 256, cpus: 1, pids: 64 }, network: 'none',
       assistantName: 'Kai', timeZone: 'UTC', mountAllowlist: path.join(tree.root, 'no-allowlist.json'), log: silentLogger(), graceSeconds: 1 });
     const ours = { label: [`${LABEL_INSTANCE}=${instanceId(tree.dataDir)}`] };
@@ -192,7 +192,7 @@ describe.skipIf(!ready)('a group container on a real Docker engine', () => {
     expect(result).toMatchObject({ ok: false, failure: { kind: 'unavailable', retryable: true } });
     expect((result as { failure: { message: string } }).failure.message).toMatch(/^the (connection to the Docker engine was lost|Docker engine is not reachable) .*; start Docker and the message will be retried\.$/);
     // Back again (a restarted daemon): what the lost run left is removed before anything else runs.
-    await removeOrphans(createDockerRuntime(docker), tree.dataDir, silentLogger());
+    await removeOrphans(createDockerEngine(docker), tree.dataDir, silentLogger());
     expect(await docker.listContainers({ all: true, filters: ours })).toEqual([]);
   });
 
@@ -200,7 +200,7 @@ describe.skipIf(!ready)('a group container on a real Docker engine', () => {
     const mine = await docker.createContainer({ Image: PROBE_IMAGE, Cmd: ['sleep', '60'], Labels: { [LABEL_INSTANCE]: instanceId(tree.dataDir) } });
     const other = await docker.createContainer({ Image: PROBE_IMAGE, Cmd: ['sleep', '60'], Labels: { [LABEL_INSTANCE]: 'someone-else' } });
     await mine.start();
-    await removeOrphans(createDockerRuntime(docker), tree.dataDir, silentLogger());
+    await removeOrphans(createDockerEngine(docker), tree.dataDir, silentLogger());
     await expect(mine.inspect()).rejects.toMatchObject({ statusCode: 404 });
     expect((await other.inspect()).Id).toBe(other.id);
     await other.remove({ force: true });

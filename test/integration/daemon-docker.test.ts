@@ -7,8 +7,8 @@ import path from 'node:path';
 import Docker from 'dockerode';
 import { afterAll, describe, expect, it } from 'vitest';
 import { LABEL_INSTANCE } from '../../src/agent/container-spec.ts';
-import { createDockerAgentRunner, instanceId } from '../../src/agent/docker-runner.ts';
-import { createDockerRuntime } from '../../src/agent/docker-runtime.ts';
+import { createDockerAgent, instanceId } from '../../src/agent/docker-agent.ts';
+import { createDockerEngine } from '../../src/agent/docker-engine.ts';
 import { connectChat } from '../../src/channels/local/client.ts';
 import { loadConfig } from '../../src/config.ts';
 import { startDaemon, type Daemon } from '../../src/daemon.ts';
@@ -32,7 +32,7 @@ describe.skipIf(!ready)('the daemon with real containers', () => {
     const config = loadConfig({ DATA_DIR: tree.dataDir, GROUPS_DIR: tree.groupsDir, TZ: 'UTC', MAX_CONCURRENT_CONTAINERS: '1',
       CONTAINER_IMAGE: PROBE_IMAGE, CONTAINER_USER: TEST_USER }, tree.root);
     const log = silentLogger();
-    const agent = createDockerAgentRunner({ runtime: createDockerRuntime(), log,
+    const agent = createDockerAgent({ engine: createDockerEngine(), log,
       paths: { projectRoot: tree.root, groupsDir: tree.groupsDir, dataDir: tree.dataDir }, image: config.containerImage,
       user: config.containerUser, limits: config.containerLimits, network: 'none', assistantName: 'Kai', timeZone: 'UTC',
       mountAllowlist: config.mountAllowlist });

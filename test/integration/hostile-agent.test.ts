@@ -8,8 +8,8 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { createDockerAgentRunner } from '../../src/agent/docker-runner.ts';
-import { createDockerRuntime } from '../../src/agent/docker-runtime.ts';
+import { createDockerAgent } from '../../src/agent/docker-agent.ts';
+import { createDockerEngine } from '../../src/agent/docker-engine.ts';
 import { startIpcWatcher } from '../../src/ipc/watcher.ts';
 import { silentLogger } from '../../src/logger.ts';
 import { dockerReady, makeProjectTree, PROBE_IMAGE, TEST_USER, type ProjectTree } from './docker-harness.ts';
@@ -52,12 +52,12 @@ describe.skipIf(!ready)('a hostile agent racing the host', () => {
         refused += 1;
         return { ok: false, reason: 'refused by the test' };
       } });
-    const runner = createDockerAgentRunner({ runtime: createDockerRuntime(), paths: { projectRoot: tree.root, groupsDir: tree.groupsDir, dataDir: tree.dataDir },
+    const agent = createDockerAgent({ engine: createDockerEngine(), paths: { projectRoot: tree.root, groupsDir: tree.groupsDir, dataDir: tree.dataDir },
       image: PROBE_IMAGE, user: TEST_USER, limits: { memoryMb: 256, cpus: 1, pids: 64 }, network: 'none', assistantName: 'Kai',
       timeZone: 'UTC', mountAllowlist: path.join(tree.root, 'no-allowlist.json'), log: silentLogger(), graceSeconds: 1 });
     const group = { folder: 'alpha', jid: 'alpha@g.us', name: 'alpha', requiresTrigger: true, isMain: false, container: {}, createdAt: 0 };
     try {
-      const result = await runner.run({ runId: 1, group, chatJid: group.jid, sessionId: 's-1', signal: new AbortController().signal,
+      const result = await agent.run({ runId: 1, group, chatJid: group.jid, sessionId: 's-1', signal: new AbortController().signal,
         input: { type: 'messages', text: JSON.stringify({ checks: ['swap-race:200'], then: 'exit' }), fromSeq: 1, toSeq: 1 },
         ipcDir: path.join(tree.dataDir, 'ipc', 'alpha') });
       expect(result).toEqual({ ok: true });

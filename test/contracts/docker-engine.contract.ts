@@ -1,6 +1,6 @@
 /**
- * @module What every DockerRuntime promises the Docker runner, as one suite each implementation
- * runs (docker-runtime.test.ts): it answers a ping and knows its images; a container's output
+ * @module What every DockerEngine promises the Docker agent, as one suite each implementation
+ * runs (docker-engine.test.ts): it answers a ping and knows its images; a container's output
  * reaches onOutput from the first byte and its exit code comes back; an abort, however early it
  * comes, sends SIGTERM first and kills after the grace (`stopped: true`); the container is gone once run settles, however it
  * ended; setCpus changes a running container's CPU limit and refuses one that does not exist; an image it lacks is ImageMissing; an engine it cannot reach is DockerUnavailable; and
@@ -10,7 +10,7 @@ import { randomUUID } from 'node:crypto';
 import type Docker from 'dockerode';
 import { afterEach, describe, expect, it } from 'vitest';
 import { LABEL_INSTANCE } from '../../src/agent/container-spec.ts';
-import { DockerUnavailable, ImageMissing, type DockerRuntime } from '../../src/agent/docker-runtime.ts';
+import { DockerUnavailable, ImageMissing, type DockerEngine } from '../../src/agent/docker-engine.ts';
 
 /** What a test container does; each harness makes a container of its own kind that does it. */
 export type Program = {
@@ -20,10 +20,10 @@ export type Program = {
   then: { exit: number } | { onTerm: { output: string; exit: number } } | 'ignores-term';
 };
 
-export type RuntimeHarness = {
-  runtime: DockerRuntime;
+export type EngineHarness = {
+  engine: DockerEngine;
   /** The same implementation, with an engine it cannot reach. */
-  unreachable: DockerRuntime;
+  unreachable: DockerEngine;
   /** An image the engine has. */
   image: string;
   /** Create options for a container of that name and labels running `program` (on `image` unless another is named), with a CPU limit when given. */
@@ -43,9 +43,9 @@ const GRACE_SECONDS = 1;
 /** SIGKILL, as Docker reports a killed process. */
 const KILLED = 137;
 
-export function dockerRuntimeContract(name: string, make: () => Promise<RuntimeHarness>): void {
-  describe(`the DockerRuntime contract: ${name}`, () => {
-    let h: RuntimeHarness | undefined;
+export function dockerEngineContract(name: string, make: () => Promise<EngineHarness>): void {
+  describe(`the DockerEngine contract: ${name}`, () => {
+    let h: EngineHarness | undefined;
     afterEach(async () => { await h?.close(); h = undefined; });
 
     // Names and instances unique to this process, so parallel suites on one engine never meet.
@@ -65,19 +65,19 @@ export function dockerRuntimeContract(name: string, make: () => Promise<RuntimeH
     /** Starts a run and collects what it prints. */
     function start(spec: Docker.ContainerCreateOptions, signal = new AbortController().signal) {
       const chunks: string[] = [];
-      const exit = h!.runtime.run(spec, { signal, graceSeconds: GRACE_SECONDS, onOutput: (t) => chunks.push(t) });
+      const exit = h!.engine.run(spec, { signal, graceSeconds: GRACE_SECONDS, onOutput: (t) => chunks.push(t) });
       return { exit, output: () => chunks.join('') };
     }
 
     it('answers a ping with whether the engine is rootless', async () => {
       h = await make();
-      expect(typeof (await h.runtime.ping()).rootless).toBe('boolean');
+      expect(typeof (await h.engine.ping()).rootless).toBe('boolean');
     });
 
     it('knows which images it has', async () => {
       h = await make();
-      expect(await h.runtime.imageExists(h.image)).toBe(true);
-      expect(await h.runtime.imageExists(`${fresh('no-such-image')}:none`)).toBe(false);
+      expect(await h.engine.imageExists(h.image)).toBe(true);
+      expect(await h.engine.imageExists(`${fresh('no-such-image')}:none`)).toBe(false);
     });
 
     it('hands back output printed at once and the exit code, and removes the container', async () => {
@@ -109,11 +109,11 @@ export function dockerRuntimeContract(name: string, make: () => Promise<RuntimeH
       const run = start(h.spec({ name, cpus: 1, program: { output: 'ready\n', then: { onTerm: { output: '', exit: 0 } } } }), abort.signal);
       await until('the container to print', () => run.output().includes('ready'));
       expect(await h.cpus(name)).toBe(1);
-      await h.runtime.setCpus(name, 0.5);
+      await h.engine.setCpus(name, 0.5);
       expect(await h.cpus(name)).toBe(0.5);
       abort.abort();
       await ended('the aborted run', run.exit);
-      await expect(h.runtime.setCpus(name, 1)).rejects.toThrow(/no such container/i);
+      await expect(h.engine.setCpus(name, 1)).rejects.toThrow(/no such container/i);
     });
 
     it('kills a container that ignores SIGTERM once the grace is over', async () => {
@@ -132,7 +132,7 @@ export function dockerRuntimeContract(name: string, make: () => Promise<RuntimeH
       const name = fresh('early-abort');
       const abort = new AbortController();
       const spec = h.spec({ name, program: { output: 'ready\n', then: { onTerm: { output: '', exit: 7 } } } });
-      const exit = h.runtime.run(spec, { signal: abort.signal, graceSeconds: GRACE_SECONDS, onOutput: () => abort.abort() });
+      const exit = h.engine.run(spec, { signal: abort.signal, graceSeconds: GRACE_SECONDS, onOutput: () => abort.abort() });
       expect(await ended('the aborted run', exit)).toEqual({ exitCode: 7, oomKilled: false, stopped: true });
       expect(await h.exists(name)).toBe(false);
     });
@@ -166,10 +166,10 @@ export function dockerRuntimeContract(name: string, make: () => Promise<RuntimeH
       const orphans = [left(mine), left(mine)];
       const other = left(theirs);
       for (const o of [...orphans, other]) await h.leave(o.spec);
-      expect(await h.runtime.removeOrphans(mine)).toBe(2);
+      expect(await h.engine.removeOrphans(mine)).toBe(2);
       for (const o of orphans) expect(await h.exists(o.name)).toBe(false);
       expect(await h.exists(other.name)).toBe(true);
-      expect(await h.runtime.removeOrphans(mine)).toBe(0);
+      expect(await h.engine.removeOrphans(mine)).toBe(0);
     });
 
     it('fails every call with DockerUnavailable when its engine cannot be reached', async () => {

@@ -1,13 +1,13 @@
-/** Every DockerRuntime against the one contract (docker-runtime.contract.ts): dockerode on the real engine, and the scripted double. */
+/** Every DockerEngine against the one contract (docker-engine.contract.ts): dockerode on the real engine, and the scripted double. */
 import { randomUUID } from 'node:crypto';
 import os from 'node:os';
 import path from 'node:path';
 import Docker from 'dockerode';
 import { describe } from 'vitest';
-import { createDockerRuntime } from '../../src/agent/docker-runtime.ts';
-import { createScriptedRuntime, type RunOpts } from '../fixtures/scripted-runtime.ts';
+import { createDockerEngine } from '../../src/agent/docker-engine.ts';
+import { createScriptedEngine, type RunOpts } from '../fixtures/scripted-engine.ts';
 import { dockerReady, PROBE_IMAGE } from '../integration/docker-harness.ts';
-import { dockerRuntimeContract, type Program } from './docker-runtime.contract.ts';
+import { dockerEngineContract, type Program } from './docker-engine.contract.ts';
 
 /** The program as a busybox shell script. sh is PID 1 (no init), so a TERM it does not trap is ignored. */
 function shell(p: Program): { cmd: string; env: string[] } {
@@ -22,17 +22,17 @@ function shell(p: Program): { cmd: string; env: string[] } {
 const ready = await dockerReady();
 
 describe.skipIf(!ready)('on a real Docker engine', () => {
-  dockerRuntimeContract('dockerode (createDockerRuntime)', async () => {
+  dockerEngineContract('dockerode (createDockerEngine)', async () => {
     const docker = new Docker();
-    const runtime = createDockerRuntime(docker);
-    if (!(await runtime.imageExists(PROBE_IMAGE))) {
+    const engine = createDockerEngine(docker);
+    if (!(await engine.imageExists(PROBE_IMAGE))) {
       throw new Error(`${PROBE_IMAGE} is not built: run the whole suite once (its global setup builds the test images)`);
     }
     // Every container the suite makes carries this label, so close() finds what a failed test left.
     const suite = { key: 'nanokimi.contract', value: randomUUID() };
     return {
-      runtime,
-      unreachable: createDockerRuntime(new Docker({ socketPath: path.join(os.tmpdir(), `nk-no-engine-${suite.value}.sock`) })),
+      engine,
+      unreachable: createDockerEngine(new Docker({ socketPath: path.join(os.tmpdir(), `nk-no-engine-${suite.value}.sock`) })),
       image: PROBE_IMAGE,
       spec({ name, program, labels, image, cpus }) {
         const { cmd, env } = shell(program);
@@ -53,7 +53,7 @@ describe.skipIf(!ready)('on a real Docker engine', () => {
   });
 });
 
-dockerRuntimeContract('the scripted double (test/fixtures/scripted-runtime.ts)', async () => {
+dockerEngineContract('the scripted double (test/fixtures/scripted-engine.ts)', async () => {
   const image = 'contract-image:scripted';
   const programs = new Map<string, Program>();
   const aborted = (signal: AbortSignal) => new Promise<void>((resolve) => {
@@ -69,18 +69,18 @@ dockerRuntimeContract('the scripted double (test/fixtures/scripted-runtime.ts)',
     onOutput(p.then.onTerm.output);
     return { exitCode: p.then.onTerm.exit };
   }
-  const engine = createScriptedRuntime({ images: [image], run: play });
+  const scripted = createScriptedEngine({ images: [image], run: play });
   return {
-    runtime: engine.runtime,
-    unreachable: createScriptedRuntime({ images: [image], down: true }).runtime,
+    engine: scripted.engine,
+    unreachable: createScriptedEngine({ images: [image], down: true }).engine,
     image,
     spec({ name, program, labels, image: other, cpus }) {
       programs.set(name, program);
       return { name, Image: other ?? image, Labels: labels, ...(cpus ? { HostConfig: { NanoCpus: cpus * 1e9 } } : {}) };
     },
-    exists: async (name) => engine.exists(name),
-    cpus: async (name) => engine.cpus(name),
-    leave: async (spec) => engine.runtime.leave(spec),
+    exists: async (name) => scripted.exists(name),
+    cpus: async (name) => scripted.cpus(name),
+    leave: async (spec) => scripted.engine.leave(spec),
     close: async () => undefined,
   };
 });

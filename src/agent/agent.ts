@@ -1,6 +1,7 @@
 /**
- * @module The agent step behind one interface. The daemon hands a run to an AgentRunner and learns
- * only how it ended; replies travel separately, as files in the group's IPC directory.
+ * @module The agent step behind one interface. The daemon hands a run to an Agent and learns
+ * only how it ended; replies travel separately, as files in the group's IPC directory. (The
+ * program inside the container, container/agent-runner, is what one Agent runs, not this.)
  */
 import type { ReportedFailureKind } from '@nanokimi/protocol/failure';
 import type { InputFile } from '@nanokimi/protocol/ipc';
@@ -34,7 +35,7 @@ export type AgentFailure = {
 
 export type AgentRunResult = { ok: true } | { ok: false; failure: AgentFailure };
 
-export interface AgentRunner {
+export interface Agent {
   /** Runs the agent until it exits (after its idle time or a close request) and says how it ended. */
   run(req: AgentRunRequest): Promise<AgentRunResult>;
 }

@@ -1,6 +1,6 @@
 /**
- * @module What every AgentRunner promises the group worker, as one suite each implementation runs
- * (agent-runner.test.ts): the first input is answered with a reply that says which messages it
+ * @module What every Agent promises the group worker, as one suite each implementation runs
+ * (agent.test.ts): the first input is answered with a reply that says which messages it
  * answers, a follow-up written into input/ is answered by the same run, the close sentinel ends the
  * run cleanly, and an abort ends it as a retryable timeout.
  */
@@ -9,17 +9,17 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { writeJsonAtomic } from '@nanokimi/protocol/atomic-write';
 import { CLOSE_SENTINEL } from '@nanokimi/protocol/ipc';
-import type { AgentRunner, AgentRunRequest } from '../../src/agent/agent-runner.ts';
+import type { Agent, AgentRunRequest } from '../../src/agent/agent.ts';
 import type { Group } from '../../src/domain.ts';
 import { ensureIpcDirs } from '../../src/ipc/ipc-dirs.ts';
 
-export type AgentHarness = { runner: AgentRunner; dataDir: string; close(): Promise<void> };
+export type AgentHarness = { agent: Agent; dataDir: string; close(): Promise<void> };
 
 const group: Group = { folder: 'main', jid: 'local:main', name: 'Main', requiresTrigger: false, isMain: true, container: {}, createdAt: 0 };
 const prompt = (text: string) => `<messages>\n<message sender="Ana" time="2026-12-02 10:00">${text}</message>\n</messages>`;
 
-export function agentRunnerContract(name: string, make: () => Promise<AgentHarness>): void {
-  describe(`the AgentRunner contract: ${name}`, () => {
+export function agentContract(name: string, make: () => Promise<AgentHarness>): void {
+  describe(`the Agent contract: ${name}`, () => {
     let h: AgentHarness | undefined;
     afterEach(async () => { await h?.close(); h = undefined; });
 
@@ -37,7 +37,7 @@ export function agentRunnerContract(name: string, make: () => Promise<AgentHarne
     it('answers the first input and a follow-up in the same run, each saying what it answers, and ends on close', async () => {
       h = await make();
       const ipcDir = ensureIpcDirs(path.join(h.dataDir, 'ipc'), 'main');
-      const run = h.runner.run(request(ipcDir, new AbortController().signal));
+      const run = h.agent.run(request(ipcDir, new AbortController().signal));
       await until('the first answer', () => replies(ipcDir).some((r) => r.answersThrough === 3));
       await writeJsonAtomic(path.join(ipcDir, 'input'), { type: 'messages', text: prompt('and a follow-up'), fromSeq: 4, toSeq: 4 });
       await until('the follow-up answered', () => replies(ipcDir).some((r) => r.answersThrough === 4));
@@ -49,7 +49,7 @@ export function agentRunnerContract(name: string, make: () => Promise<AgentHarne
       h = await make();
       const ipcDir = ensureIpcDirs(path.join(h.dataDir, 'ipc'), 'main');
       const abort = new AbortController();
-      const run = h.runner.run(request(ipcDir, abort.signal));
+      const run = h.agent.run(request(ipcDir, abort.signal));
       await until('the first answer', () => replies(ipcDir).some((r) => r.answersThrough === 3));
       abort.abort();
       expect(await run).toMatchObject({ ok: false, failure: { kind: 'timeout', retryable: true } });

@@ -1,6 +1,8 @@
 /**
- * @module The container runtime on dockerode (the Engine API; no docker CLI, nothing blocking).
- * Docker's own failures become typed errors the runner can turn into sentences for people.
+ * @module What NanoKimi asks of the Docker engine, on dockerode (the Engine API; no docker CLI,
+ * nothing blocking): ping, image check, one container's whole life, its CPU limit, orphans. It
+ * knows nothing of groups or agents (docker-agent.ts does). Docker's own failures become typed
+ * errors the Docker agent can turn into sentences for people.
  */
 import { PassThrough } from 'node:stream';
 import Docker from 'dockerode';
@@ -16,7 +18,7 @@ export class ImageMissing extends Error {
 
 export type ContainerExit = { exitCode: number; oomKilled: boolean; stopped: boolean };
 
-export type DockerRuntime = {
+export type DockerEngine = {
   /** Reachable, and whether the engine runs rootless (its user namespace shifts uids). */
   ping(): Promise<{ rootless: boolean }>;
   imageExists(image: string): Promise<boolean>;
@@ -46,7 +48,7 @@ function translate(err: unknown): Error {
   return e instanceof Error ? e : new Error(String(err));
 }
 
-export function createDockerRuntime(docker: Docker = new Docker()): DockerRuntime {
+export function createDockerEngine(docker: Docker = new Docker()): DockerEngine {
   return {
     async ping() {
       try {

@@ -109,8 +109,8 @@ describe('containerSpec', () => {
   });
 
   it('allows exactly the variables of the container contract', () => {
-    expect([...containerEnvNames].sort()).toEqual(['ASSISTANT_NAME', 'KIMI_DISABLE_TELEMETRY', 'KIMI_MODEL', 'NANOKIMI_CHAT_JID',
-      'NANOKIMI_GROUP', 'NANOKIMI_IS_MAIN', 'NANOKIMI_RUN_KIND', 'NANOKIMI_SESSION_ID', 'TZ']);
+    expect([...containerEnvNames].sort()).toEqual(['ASSISTANT_NAME', 'KIMI_MODEL', 'NANOKIMI_CHAT_JID',
+      'NANOKIMI_GROUP', 'NANOKIMI_IS_MAIN', 'NANOKIMI_SESSION_ID', 'TZ']);
   });
 
   it('passes every allowlisted variable', () => {

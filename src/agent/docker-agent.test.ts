@@ -349,7 +349,7 @@ describe('the Docker agent: the first input and the container spec', () => {
       await agent(engine).run(request(group(), { sessionId: 'sess-1' }));
       const env = calls.run[0]!.Env!;
       expect(env).toEqual(expect.arrayContaining(['ASSISTANT_NAME=Kai', 'NANOKIMI_GROUP=family', 'NANOKIMI_IS_MAIN=0',
-        'NANOKIMI_RUN_KIND=chat', 'NANOKIMI_CHAT_JID=123@g.us', 'NANOKIMI_SESSION_ID=sess-1', 'TZ=UTC']));
+        'NANOKIMI_CHAT_JID=123@g.us', 'NANOKIMI_SESSION_ID=sess-1', 'TZ=UTC']));
       expect(env.join('\n')).not.toContain('do-not-leak');
     } finally {
       delete process.env.NANOKIMI_TEST_SECRET;
@@ -364,11 +364,10 @@ describe('the Docker agent: the first input and the container spec', () => {
       expect(containerEnvSchema.strict().safeParse(env).error).toBeUndefined();
     });
 
-  it('marks a scheduled task run as a task and passes the session it was given', async () => {
+  it('passes a scheduled task run the session it was given', async () => {
     const { engine, calls } = fakeEngine();
     await agent(engine).run(request(group(), { input: { type: 'task', text: 'daily summary', taskId: 't1' }, sessionId: 'iso-1' }));
     const env = calls.run[0]!.Env!;
-    expect(env).toContain('NANOKIMI_RUN_KIND=task');
     expect(env).toContain('NANOKIMI_SESSION_ID=iso-1');
   });
 

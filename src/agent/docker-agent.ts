@@ -150,7 +150,7 @@ export function createDockerAgent(deps: DockerAgentDeps): Agent {
       labels: { instance, group: folder, run: req.runId },
       env: {
         ASSISTANT_NAME: deps.assistantName, TZ: deps.timeZone, NANOKIMI_GROUP: folder,
-        NANOKIMI_IS_MAIN: req.group.isMain ? '1' : '0', NANOKIMI_RUN_KIND: req.input.type === 'task' ? 'task' : 'chat',
+        NANOKIMI_IS_MAIN: req.group.isMain ? '1' : '0',
         NANOKIMI_CHAT_JID: req.chatJid, NANOKIMI_SESSION_ID: req.sessionId, KIMI_MODEL: deps.model ?? undefined,
       },
     });

@@ -20,12 +20,10 @@ export const containerEnvSchema = z.object({
   TZ: z.string().optional(),
   NANOKIMI_GROUP: z.string().min(1),
   NANOKIMI_IS_MAIN: z.enum(['0', '1']).default('0'),
-  NANOKIMI_RUN_KIND: z.enum(['chat', 'task']).optional(),
   NANOKIMI_CHAT_JID: z.string().min(1),
   NANOKIMI_SESSION_ID: z.string().min(1),
   /** Empty: config.toml's default_model. */
   KIMI_MODEL: z.string().optional(),
-  KIMI_DISABLE_TELEMETRY: z.string().optional(),
 });
 /** The environment as the host writes it (variables with a default may be left out). */
 export type ContainerEnv = z.input<typeof containerEnvSchema>;

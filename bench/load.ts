@@ -1,6 +1,6 @@
 /**
  * @module Load and soak: the real daemon process (with the file agent: answers after a random delay,
- * through the same IPC files a container writes), 50 groups, 10,000 messages in bursts through the
+ * through the same IPC files a container writes, from a process of its own as containers are), 50 groups, 10,000 messages in bursts through the
  * local channel, and the daemon killed (-9) and restarted in the middle. Prints messages in, answers
  * out, lost, answered twice, the latency from a message to the answer that covers it, the daemon's
  * peak memory and the database size, and the host's own share: a message to the daemon's "stored", an
@@ -26,7 +26,7 @@ for (const folder of folders) registerGroup({ groups: stores.groups, groupsDir: 
 stores.db.close();
 
 // The production unit's young-generation size (systemd/nanokimi.service), so the memory figure is the service's.
-const env = { NODE_OPTIONS: `--max-semi-space-size=1 ${process.env.LOAD_NODE_OPTIONS ?? ''}`, FILE_AGENT_REPLY: 'timed', FILE_AGENT_DELAY_MS: AGENT_DELAY, AGENT_IDLE_SECONDS: '2', MAX_CONCURRENT_CONTAINERS: String(groupCount), LOG_LEVEL: 'warn' };
+const env = { NODE_OPTIONS: `--max-semi-space-size=1 ${process.env.LOAD_NODE_OPTIONS ?? ''}`, FILE_AGENT_PROCESS: '1', FILE_AGENT_REPLY: 'timed', FILE_AGENT_DELAY_MS: AGENT_DELAY, AGENT_IDLE_SECONDS: '2', MAX_CONCURRENT_CONTAINERS: String(groupCount), LOG_LEVEL: 'warn' };
 let daemon: RunningDaemon = await spawnDaemon(tree, 'test/fixtures/daemon-with-file-agent.ts', { ...env, LOG_LEVEL: 'info' });
 let peakRss = 0;
 /** CPU seconds each daemon process had used when last looked at (a killed one keeps its last figure). */
@@ -106,7 +106,7 @@ console.log('  the host\'s own share:');
 console.log(`    message -> stored    p50 ${pct(toStored, 50).toFixed(1)} ms   p99 ${pct(toStored, 99).toFixed(1)} ms (received, in the database, acknowledged; ${toStored.length} messages)`);
 console.log(`    answer -> chat       p50 ${pct(answerToChat, 50).toFixed(1)} ms   p99 ${pct(answerToChat, 99).toFixed(1)} ms (answer file written, seen, queued, sent; ${answerToChat.length} answers)`);
 const cpuSeconds = [...cpuByPid.values()].reduce((a, b) => a + b, 0);
-console.log(`    daemon CPU           ${cpuSeconds.toFixed(1)} s in all, ${((cpuSeconds * 1000) / sentAt.size).toFixed(2)} ms per message (the file agents' share included)`);
-console.log(`  daemon peak RSS        ${(peakRss / 1024 / 1024).toFixed(0)} MB (file agents run inside it)`);
+console.log(`    daemon CPU           ${cpuSeconds.toFixed(1)} s in all, ${((cpuSeconds * 1000) / sentAt.size).toFixed(2)} ms per message (the file agents run in a process of their own)`);
+console.log(`  daemon peak RSS        ${(peakRss / 1024 / 1024).toFixed(0)} MB (the file agents not included)`);
 console.log(`  database               ${(dbBytes / 1024 / 1024).toFixed(1)} MB`);
 process.exit(0);

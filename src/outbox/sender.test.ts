@@ -214,6 +214,22 @@ describe('outbox sender', () => {
     expect(outbox.sent().map((s) => s.text)).toEqual(['hello', 'after']);
   });
 
+  it('survives an outbox it cannot write after a send, says so, and tries again later', async () => {
+    const logged: { level: number; msg: string }[] = [];
+    const log: Logger = pino({ level: 'info' }, { write: (line: string) => { logged.push(JSON.parse(line)); } });
+    const commit = createGroupCommit(db);
+    let refusals = 1;
+    // The disk full when "sent" is written, once.
+    const commitSoon: OutboxSenderDeps['commitSoon'] = (w) => (refusals-- > 0 ? Promise.reject(new Error('SQLITE_FULL: database or disk is full')) : commit(w));
+    add(FAMILY, 'hello');
+    start({ commitSoon, log, retryBaseMs: 20 }).wake(FAMILY);
+    for (let i = 0; i < 100 && outbox.sent().length === 0; i++) await new Promise((r) => setTimeout(r, 10));
+    expect(logged.find((l) => l.level === 50)?.msg).toMatch(/Could not record a reply's delivery in the outbox; trying again later/);
+    // Sent again: at least once, never lost.
+    expect(channel.delivered.map((d) => d.text)).toEqual(['hello', 'hello']);
+    expect(outbox.sent().map((s) => s.text)).toEqual(['hello']);
+  });
+
   it('backs off longer after repeated failures', async () => {
     fakeClock();
     vi.spyOn(Math, 'random').mockReturnValue(0.5); // no jitter: the delays are exactly 100 ms, then 200 ms

@@ -97,7 +97,13 @@ export function startOutboxSender(deps: OutboxSenderDeps): OutboxSender {
       again.add(chatJid);
       return;
     }
-    const p = drainChat(chatJid).finally(() => {
+    const p = drainChat(chatJid).catch((err: unknown) => {
+      // The outbox itself could not be written (disk full, database busy): the reply stays pending
+      // and is tried again after the backoff; if it had gone out, the chat may see it twice.
+      failures.set(chatJid, (failures.get(chatJid) ?? 0) + 1);
+      deps.log.error({ chatJid, err: String(err) }, 'Could not record a reply\'s delivery in the outbox; trying again later');
+      scheduleRetry(chatJid);
+    }).finally(() => {
       busy.delete(chatJid);
       if (again.delete(chatJid)) wake(chatJid);
     });

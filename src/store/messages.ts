@@ -57,7 +57,7 @@ export function createMessageStore(db: Db, commitSoon: CommitSoon = createGroupC
       db.transaction(insertOne)({ msg, groupFolder, triggers, attachment }),
     /**
      * The same, committed together with every other write of this turn of the event loop (see
-     * group-commit.ts): a burst from many chats costs one fsync. Resolves once it is durable.
+     * group-commit.ts): messages from several chats at once cost one fsync. Resolves once it is durable.
      */
     insertSoon: (msg: InboundMessage, groupFolder: string | null, triggers: boolean, attachment?: StoredAttachment): Promise<number | null> =>
       commitSoon(() => insertOne({ msg, groupFolder, triggers, attachment })),

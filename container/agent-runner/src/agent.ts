@@ -1,8 +1,10 @@
 /**
  * @module The agent-runner's work, once main.ts has started the CLI: it speaks ACP with the Kimi
- * Code CLI, opens the group's session (resumed when the host's session id already has one), takes its work from /workspace/ipc/input (the first prompt and every follow-up) as one
- * `session/prompt` each, writes each answer to /workspace/ipc/messages when the turn ends, and exits
- * on the host's close request. Our tools reach the CLI as an MCP server it starts for the session.
+ * Code CLI, opens the group's session (resumed when the host's session id already has one), takes
+ * its work from /workspace/ipc/input (the first prompt and every follow-up) as one `session/prompt`
+ * each, writes each answer to /workspace/ipc/messages when the turn ends, and exits on the host's
+ * close request. Our tools reach the CLI as an MCP server this process serves (tool-server.ts),
+ * named in the session.
  * Failures end the process with one line the host turns into a message for the chat.
  */
 import path from 'node:path';

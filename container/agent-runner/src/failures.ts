@@ -2,7 +2,7 @@
  * @module Turns what went wrong into one sentence for the chat and a kind the host acts on (retry
  * now, retry later, or not). Two sources: a JSON-RPC error from `kimi acp` (only authentication
  * comes that way, as -32000) and the error of a failed turn read from the CLI's session log.
- * The sentence is written to stdout as a JSON line the host's container runner reads.
+ * The sentence is written to stdout as a JSON line the host reads (src/agent/explain-exit.ts).
  */
 import { failureLine, type ReportedFailure } from '@nanokimi/protocol/failure';
 import type { TurnError } from './session-log.ts';

@@ -10,9 +10,15 @@ import fsp from 'node:fs/promises';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 
-/** A name that sorts by creation time and never collides: `<ms>-<random>.json`. */
+let named = 0;
+/**
+ * A name that sorts by creation time and never collides: `<ms>-<count>-<random>.json`. The count
+ * keeps two names of one process in the same millisecond in the order they were asked for (a
+ * group's follow-ups, an agent's replies); the random part keeps processes apart.
+ */
 export function uniqueFileName(now = Date.now()): string {
-  return `${String(now).padStart(14, '0')}-${randomBytes(6).toString('hex')}.json`;
+  named = (named + 1) % 1e9;
+  return `${String(now).padStart(14, '0')}-${String(named).padStart(9, '0')}-${randomBytes(6).toString('hex')}.json`;
 }
 
 const CREATE = fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_EXCL | fs.constants.O_NOFOLLOW;

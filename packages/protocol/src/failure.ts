@@ -1,6 +1,6 @@
 /**
  * @module Agent -> host, on the runner's stdout: why a run could not be done, as one JSON line. The
- * runner prints it and exits; the host's container runner reads the last one and turns it into the
+ * runner prints it and exits; the host (src/agent/explain-exit.ts) reads the last one and turns it into the
  * failure the chat hears (and whether to retry). Writer and reader sit together because the reader
  * finds the line by how the writer begins it.
  */

@@ -34,20 +34,21 @@ const say = (id: string, text: string) =>
   stores.messages.insert({ chatJid: 'family@g.us', id, senderId: 'a', senderName: 'Ana', text, sentAt: 1 }, 'family', true);
 
 function worker(agent: Agent, over: { idleMs?: number; timeoutMs?: number; typing?: string[]; now?: () => number;
-  emit?: Emit } = {}) {
+  emit?: Emit; commitSoon?: Stores['commitSoon'] } = {}) {
   return createGroupWorker({ ...stores, agent, ipcDir: dir, timeZone: 'UTC', maxPromptChars: 10_000,
     idleMs: over.idleMs ?? 60_000, timeoutMs: over.timeoutMs ?? 60_000, drainIpc: async () => undefined,
     setTyping: (jid, on) => over.typing?.push(`${jid} ${on ? 'on' : 'off'}`), beforeRun: () => undefined, notify: () => undefined,
-    log: silentLogger(), emit: over.emit ?? events.emit, ...(over.now ? { now: over.now } : {}) });
+    log: silentLogger(), emit: over.emit ?? events.emit, ...(over.now ? { now: over.now } : {}),
+    ...(over.commitSoon ? { commitSoon: over.commitSoon } : {}) });
 }
 
 /** An agent the test steers: it records inputs and ends when told, on the close sentinel, or on abort. */
-function steeredAgent() {
+function steeredAgent(onTake: (text: string) => void = () => undefined) {
   const inputs: string[] = [];
   const requests: AgentRunRequest[] = [];
   // Each input as the agent takes it in: the test waits on these rather than polling `inputs`.
   const took = createRecorder<{ type: 'input'; text: string }>();
-  const take = (text: string) => { inputs.push(text); took.emit({ type: 'input', text }); };
+  const take = (text: string) => { onTake(text); inputs.push(text); took.emit({ type: 'input', text }); };
   let finish: (() => void) | undefined;
   const agent: Agent = {
     async run(req) {
@@ -91,6 +92,67 @@ describe('the group worker', () => {
     expect(a.inputs[1]).toContain('second');
     expect(a.inputs[1]).not.toContain('first');
     expect(stores.groups.cursor('family')).toBe(2);
+  });
+
+  it('records a follow-up as delivered before the agent can see it', async () => {
+    // What a restart after a kill -9 would find, read the moment the agent takes each input.
+    const recorded: (number | null | undefined)[] = [];
+    const a = steeredAgent(() => recorded.push(stores.runs.latestOpen('family')?.deliveredSeq));
+    // A slow disk: the agent (looking every 10 ms) would see an input written before its record.
+    const w = worker(a.agent, { commitSoon: (write) => new Promise((r) => setTimeout(r, 100)).then(() => stores.commitSoon(write)) });
+    say('1', 'first');
+    const work = w.work('family');
+    await events.next('run-started');
+    say('2', 'second');
+    say('3', 'third');
+    expect(await w.pipe('family')).toBe(true);
+    await a.took.next('input', (i) => i.text.includes('third'));
+    a.finish();
+    await work;
+    expect(recorded).toEqual([1, 3]);
+  });
+
+  it('hands nothing over when the hand-over cannot be recorded, and hands it over with the next message', async () => {
+    const a = steeredAgent();
+    let refusals = 1;
+    const w = worker(a.agent,
+      { commitSoon: (write) => (refusals-- > 0 ? Promise.reject(new Error('SQLITE_BUSY: database is locked')) : stores.commitSoon(write)) });
+    say('1', 'first');
+    const work = w.work('family');
+    await events.next('run-started');
+    say('2', 'second');
+    expect(await w.pipe('family')).toBe(false);
+    expect(fs.readdirSync(path.join(dir, 'family', 'input'))).toEqual([]);
+    say('3', 'third');
+    expect(await w.pipe('family')).toBe(true);
+    const taken = await a.took.next('input', (i) => i.text.includes('third'));
+    expect(taken.text).toContain('second');
+    a.finish();
+    await work;
+    expect(stores.groups.cursor('family')).toBe(3);
+  });
+
+  it('takes the record back when the input cannot be written, so no answer can claim those messages', async () => {
+    // An agent that only waits: the test breaks its IPC directory from under it.
+    let finish = () => undefined as void;
+    const agent: Agent = { run: (req) => new Promise((resolve) => {
+      finish = () => resolve({ ok: true });
+      req.signal.addEventListener('abort', () => resolve({ ok: false, failure: { kind: 'timeout', message: 'stopped', retryable: true } }));
+    }) };
+    const w = worker(agent);
+    say('1', 'first');
+    const work = w.work('family');
+    await events.next('run-started');
+    say('2', 'second');
+    // Where input/ should be, a file: no directory can be made under it.
+    fs.rmSync(path.join(dir, 'family'), { recursive: true });
+    fs.writeFileSync(path.join(dir, 'family'), 'not a directory');
+    expect(await w.pipe('family')).toBe(false);
+    expect(stores.runs.latestOpen('family')?.deliveredSeq).toBe(1);
+    fs.rmSync(path.join(dir, 'family'));
+    ensureIpcDirs(dir, 'family');
+    finish();
+    await work;
   });
 
   it('asks an idle agent to close once it has spoken and gone quiet', async () => {

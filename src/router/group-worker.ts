@@ -230,14 +230,23 @@ export function createGroupWorker(deps: GroupWorkerDeps): GroupWorker {
       const before = run.deliveredSeq;
       // Claimed before the write, so a second message arriving meanwhile is not handed over twice.
       run.deliveredSeq = toSeq;
+      // Recorded before the agent can see it: an answer it writes after a kill -9 of the daemon
+      // must find these messages delivered (the next start clamps answersThrough to the record).
+      // An input that is not written takes the record back, so no answer can claim those messages.
+      let recorded = false;
       try {
+        await deps.commitSoon(() => deps.runs.delivered(run.runId, toSeq, before));
+        recorded = true;
         await writeJsonAtomic(inputDir(folder), { type: 'messages', text, fromSeq: fresh[0]!.seq, toSeq, ...(images.length ? { images } : {}) }, uniqueFileName());
       } catch (err) {
         deps.log.error({ group: folder, err: String(err) }, 'Could not hand new messages to the live agent; they wait for the next run');
+        if (recorded) {
+          await deps.commitSoon(() => deps.runs.delivered(run.runId, before, toSeq)).catch((undo: unknown) =>
+            deps.log.error({ group: folder, err: String(undo) }, 'Could not take back the record of a hand-over that was not written'));
+        }
         if (run.deliveredSeq === toSeq) run.deliveredSeq = before;
         return false;
       }
-      await deps.commitSoon(() => deps.runs.delivered(run.runId, toSeq));
       emit({ type: 'input-piped', group: folder, runId: run.runId, fromSeq: fresh[0]!.seq, toSeq });
       armTimers(run);
       deps.setTyping(run.chatJid, true);

@@ -7,7 +7,7 @@ export type OpenRun = { id: number; groupFolder: string; kind: RunKind; chatJid:
 export function createRunStore(db: Db, now: () => number = Date.now) {
   const start = db.prepare(`INSERT INTO runs (group_folder, kind, task_id, chat_jid, delivered_seq, status, attempt, started_at)
     VALUES (?, ?, ?, ?, ?, 'running', ?, ?)`);
-  const deliver = db.prepare('UPDATE runs SET delivered_seq = MAX(COALESCE(delivered_seq, 0), ?) WHERE id = ?');
+  const deliver = db.prepare('UPDATE runs SET delivered_seq = ? WHERE id = ? AND delivered_seq = ?');
   const finish = db.prepare('UPDATE runs SET status = ?, ended_at = ?, error = ? WHERE id = ?');
   const latestOpen = db.prepare(`SELECT id, group_folder AS groupFolder, kind, chat_jid AS chatJid,
     delivered_seq AS deliveredSeq FROM runs WHERE group_folder = ? AND status = 'running' ORDER BY id DESC LIMIT 1`);
@@ -18,8 +18,13 @@ export function createRunStore(db: Db, now: () => number = Date.now) {
       taskId?: string): number {
       return Number(start.run(groupFolder, kind, taskId ?? null, chatJid, deliveredSeq, attempt, now()).lastInsertRowid);
     },
-    /** Records that the agent of this run has now been given messages up to `seq`. */
-    delivered: (runId: number, seq: number) => { deliver.run(seq, runId); },
+    /**
+     * Records that the agent of this run is given messages up to `seq`, where the record still says
+     * `was` (the caller's view; a hand-over not written takes it back the same way).
+     */
+    delivered(runId: number, seq: number, was: number): void {
+      if (deliver.run(seq, runId, was).changes !== 1) throw new Error(`run ${runId} no longer records messages up to ${was} as delivered`);
+    },
     finish: (runId: number, status: 'done' | 'failed', error?: string) => {
       finish.run(status, now(), error ?? null, runId);
     },

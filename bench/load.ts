@@ -5,7 +5,8 @@
  * out, lost, answered twice, the latency from a message to the answer that covers it, the daemon's
  * peak memory and the database size, and the host's own share: a message to the daemon's "stored", an
  * agent's answer file to the chat, and the daemon's CPU time per message. Passes or fails nothing.
- * Run: `node bench/load.ts [messages] [groups] [restarts]` (default 10000 50 2); LOAD_NODE_OPTIONS adds Node
+ * Run: `node bench/load.ts [messages] [groups] [restarts] [pause-ms]` (default 10000 50 2, and a pause of
+ * 50-200 ms between bursts of 100: about 800 messages a second); LOAD_NODE_OPTIONS adds Node
  * options to the daemon (e.g. --heapsnapshot-signal=SIGUSR2 to look at its heap).
  */
 import fs from 'node:fs';
@@ -16,7 +17,7 @@ import { openDb } from '../src/store/db.ts';
 import { createStores } from '../src/store/stores.ts';
 import { makeTree, spawnDaemon, waitFor, type RunningDaemon } from '../test/e2e/spawn-daemon.ts';
 
-const [total = 10_000, groupCount = 50, restarts = 2] = process.argv.slice(2).map(Number);
+const [total = 10_000, groupCount = 50, restarts = 2, pauseMs] = process.argv.slice(2).map(Number);
 const AGENT_DELAY = '20-200';
 const tree = makeTree();
 fs.mkdirSync(tree.dataDir, { recursive: true });
@@ -74,7 +75,7 @@ for (let i = 1; i <= total; i++) {
   const text = `${folders[g]}-m${i}`;
   sentAt.set(text, performance.now());
   sentById.set(clients[g]!.send(text), performance.now());
-  if (i % burst === 0) await sleep(50 + Math.random() * 150);
+  if (i % burst === 0) await sleep(pauseMs ?? 50 + Math.random() * 150);
   if (restartAt.has(i)) {
     daemon.proc.kill('SIGKILL');
     await daemon.exited;
@@ -96,7 +97,7 @@ await daemon.exited;
 tree.cleanup();
 
 const pct = (xs: number[], p: number) => { const s = [...xs].sort((a, b) => a - b); return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] ?? NaN; };
-console.log(`load: ${groupCount} groups, ${total} messages in bursts of ${burst}, the daemon killed -9 and restarted ${restarts} times, agents answering after ${AGENT_DELAY} ms`);
+console.log(`load: ${groupCount} groups, ${total} messages in bursts of ${burst} every ${pauseMs ?? '50-200'} ms, the daemon killed -9 and restarted ${restarts} times, agents answering after ${AGENT_DELAY} ms`);
 console.log(`  messages in            ${sentAt.size} (sent in ${((allIn - started) / 1000).toFixed(1)} s)`);
 console.log(`  answered               ${answers.size}`);
 console.log(`  lost                   ${lost}`);

@@ -112,6 +112,43 @@ describe('the group worker', () => {
     expect(recorded).toEqual([1, 3]);
   });
 
+  it('does not count a follow-up answered when the run ends while it is being handed over', async () => {
+    const a = steeredAgent();
+    // A slow disk: the agent ends before the follow-up is on disk.
+    const w = worker(a.agent, { commitSoon: (write) => new Promise((r) => setTimeout(r, 100)).then(() => stores.commitSoon(write)) });
+    say('1', 'first');
+    const work = w.work('family');
+    await events.next('run-started');
+    say('2', 'second');
+    const piped = w.pipe('family');
+    a.finish();
+    expect(await piped).toBe(true);
+    // The first run never took "second": a run of its own answers it.
+    await events.next('run-started');
+    expect(stores.groups.cursor('family')).toBe(1);
+    expect(a.inputs).toHaveLength(2);
+    expect(a.inputs[1]).toContain('second');
+    expect(a.inputs[1]).not.toContain('first');
+    a.finish();
+    expect(await work).toEqual({ ok: true });
+    expect(a.requests).toHaveLength(2);
+    expect(stores.groups.cursor('family')).toBe(2);
+  });
+
+  it('does not start again a run that answers nothing it was given', async () => {
+    // Ends at once, leaving its input unread in input/ (where the Docker agent puts it), as a broken agent might.
+    const requests: AgentRunRequest[] = [];
+    const w = worker({ run: async (req) => {
+      requests.push(req);
+      fs.writeFileSync(path.join(req.ipcDir, 'input', '00000000000001-first.json'), JSON.stringify(req.input));
+      return { ok: true };
+    } });
+    say('1', 'first');
+    expect(await w.work('family')).toEqual({ ok: true });
+    expect(requests).toHaveLength(1);
+    expect(stores.groups.cursor('family')).toBe(0);
+  });
+
   it('hands nothing over when the hand-over cannot be recorded, and hands it over with the next message', async () => {
     const a = steeredAgent();
     let refusals = 1;
@@ -133,12 +170,13 @@ describe('the group worker', () => {
   });
 
   it('takes the record back when the input cannot be written, so no answer can claim those messages', async () => {
-    // An agent that only waits: the test breaks its IPC directory from under it.
+    // An agent that only waits (the test breaks its IPC directory from under it), then one that answers at once.
     let finish = () => undefined as void;
-    const agent: Agent = { run: (req) => new Promise((resolve) => {
+    let runs = 0;
+    const agent: Agent = { run: (req) => (++runs > 1 ? Promise.resolve({ ok: true }) : new Promise((resolve) => {
       finish = () => resolve({ ok: true });
       req.signal.addEventListener('abort', () => resolve({ ok: false, failure: { kind: 'timeout', message: 'stopped', retryable: true } }));
-    }) };
+    })) };
     const w = worker(agent);
     say('1', 'first');
     const work = w.work('family');
@@ -153,6 +191,9 @@ describe('the group worker', () => {
     ensureIpcDirs(dir, 'family');
     finish();
     await work;
+    // "second" was not the first run's: a run of its own answered it.
+    expect(runs).toBe(2);
+    expect(stores.groups.cursor('family')).toBe(2);
   });
 
   it('asks an idle agent to close once it has spoken and gone quiet', async () => {
@@ -180,6 +221,7 @@ describe('the group worker', () => {
     say('2', 'and then?');
     expect(await w.pipe('family')).toBe(true);
     expect(typing.at(-1)).toBe('family@g.us on');
+    await a.took.next('input', (i) => i.text.includes('and then?'));
     a.finish();
     await work;
     expect(typing.at(-1)).toBe('family@g.us off');

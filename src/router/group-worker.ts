@@ -54,11 +54,14 @@ export type GroupWorkerDeps = {
 /**
  * A run in progress; `deliveredSeq` is null for task runs, which answer no messages. Its timers:
  * `idleTimer` asks it to close after idleMs without output, `closeTimer` stops it when it has not
- * closed within the grace, `hardTimer` stops it after timeoutMs without output.
+ * closed within the grace, `hardTimer` stops it after timeoutMs without output. `handOver` is the
+ * follow-up being handed over (one at a time: the router hands over per group, in order), which
+ * the run's end waits for.
  */
 type LiveRun = {
   runId: number; sessionId: string; group: Group; chatJid: string; deliveredSeq: number | null; closing: boolean;
   idleTimer?: NodeJS.Timeout; closeTimer?: NodeJS.Timeout; hardTimer?: NodeJS.Timeout; abort: AbortController;
+  handOver?: Promise<boolean>;
 };
 
 export type GroupWorker = {
@@ -139,6 +142,9 @@ export function createGroupWorker(deps: GroupWorkerDeps): GroupWorker {
           failure: { kind: 'crashed', message: `the agent crashed (${String(err)})`, retryable: true } }));
       return { run, result };
     } finally {
+      // A follow-up claimed by this run but not yet on disk must be on disk before the leftovers are
+      // read, or the run's end would count it answered.
+      await run.handOver;
       clearTimeout(run.idleTimer);
       clearTimeout(run.closeTimer);
       clearTimeout(run.hardTimer);
@@ -205,12 +211,46 @@ export function createGroupWorker(deps: GroupWorkerDeps): GroupWorker {
     finished(run, 'task', result);
   }
 
+  /**
+   * Gives a live run messages up to input.toSeq. Recorded before the agent can see them: an answer
+   * it writes after a kill -9 of the daemon must find them delivered (the next start clamps
+   * answersThrough to the record). An input that is not written takes the record back, so no
+   * answer can claim those messages.
+   */
+  async function handOver(run: LiveRun, input: InputFile & { type: 'messages' }, before: number): Promise<boolean> {
+    const folder = run.group.folder;
+    let recorded = false;
+    try {
+      await deps.commitSoon(() => deps.runs.delivered(run.runId, input.toSeq, before));
+      recorded = true;
+      await writeJsonAtomic(inputDir(folder), input, uniqueFileName());
+    } catch (err) {
+      deps.log.error({ group: folder, err: String(err) }, 'Could not hand new messages to the live agent; they wait for the next run');
+      if (recorded) {
+        await deps.commitSoon(() => deps.runs.delivered(run.runId, before, input.toSeq)).catch((undo: unknown) =>
+          deps.log.error({ group: folder, err: String(undo) }, 'Could not take back the record of a hand-over that was not written'));
+      }
+      if (run.deliveredSeq === input.toSeq) run.deliveredSeq = before;
+      return false;
+    }
+    emit({ type: 'input-piped', group: folder, runId: run.runId, fromSeq: input.fromSeq, toSeq: input.toSeq });
+    armTimers(run);
+    deps.setTyping(run.chatJid, true);
+    return true;
+  }
+
   return {
     async work(folder) {
       const group = deps.groups.get(folder);
       if (!group) return { ok: true };
-      const chat = await answerChat(group);
-      if (chat && !chat.ok) return chat;
+      // Messages a run ended before taking (handed over as it closed) get a run of their own now,
+      // as long as each run moves the cursor: one that answers nothing is not started again.
+      for (let before: number | null = null; before !== deps.groups.cursor(folder);) {
+        before = deps.groups.cursor(folder);
+        const chat = await answerChat(group);
+        if (!chat) break;
+        if (!chat.ok) return chat;
+      }
       for (let task = dueTasks.get(folder)?.shift(); task; task = dueTasks.get(folder)?.shift()) {
         // Paused or cancelled after it fell due: skip this occurrence.
         const status = deps.tasks.get(task.id)?.status;
@@ -230,27 +270,8 @@ export function createGroupWorker(deps: GroupWorkerDeps): GroupWorker {
       const before = run.deliveredSeq;
       // Claimed before the write, so a second message arriving meanwhile is not handed over twice.
       run.deliveredSeq = toSeq;
-      // Recorded before the agent can see it: an answer it writes after a kill -9 of the daemon
-      // must find these messages delivered (the next start clamps answersThrough to the record).
-      // An input that is not written takes the record back, so no answer can claim those messages.
-      let recorded = false;
-      try {
-        await deps.commitSoon(() => deps.runs.delivered(run.runId, toSeq, before));
-        recorded = true;
-        await writeJsonAtomic(inputDir(folder), { type: 'messages', text, fromSeq: fresh[0]!.seq, toSeq, ...(images.length ? { images } : {}) }, uniqueFileName());
-      } catch (err) {
-        deps.log.error({ group: folder, err: String(err) }, 'Could not hand new messages to the live agent; they wait for the next run');
-        if (recorded) {
-          await deps.commitSoon(() => deps.runs.delivered(run.runId, before, toSeq)).catch((undo: unknown) =>
-            deps.log.error({ group: folder, err: String(undo) }, 'Could not take back the record of a hand-over that was not written'));
-        }
-        if (run.deliveredSeq === toSeq) run.deliveredSeq = before;
-        return false;
-      }
-      emit({ type: 'input-piped', group: folder, runId: run.runId, fromSeq: fresh[0]!.seq, toSeq });
-      armTimers(run);
-      deps.setTyping(run.chatJid, true);
-      return true;
+      run.handOver = handOver(run, { type: 'messages', text, fromSeq: fresh[0]!.seq, toSeq, ...(images.length ? { images } : {}) }, before);
+      return run.handOver;
     },
 
     noteOutput(folder, finishedTurn = false) {

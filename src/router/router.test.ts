@@ -88,7 +88,10 @@ describe('the router', () => {
     const photo = m({ text: '@Kai look', attachment: { kind: 'image', mimeType: 'image/jpeg' } });
     const chatter = m({ text: 'nice' });
     for (const msg of [photo, { ...photo }, chatter, { ...chatter }]) await router.handle(msg);
-    expect(events.events).toEqual([
+    await router.settled();
+    // The one triggering message was handed over once (no run is live: to the queue).
+    expect(events.of('handed-over')).toEqual([{ type: 'handed-over', group: 'family', seq: 1, to: 'queue' }]);
+    expect(events.events.filter((e) => e.type !== 'handed-over')).toEqual([
       { type: 'message-stored', group: 'family', chatJid: 'fam@g.us', msgId: photo.id, seq: 1, triggers: true },
       // A file's message is known before its file is fetched again; a text one when the insert finds it.
       { type: 'message-duplicate', chatJid: 'fam@g.us', msgId: photo.id },
@@ -124,14 +127,33 @@ describe('the router', () => {
     });
     await router.handle(m({ text: '@Kai one' }));
     await router.handle(m({ text: '@Kai two' }));
+    await new Promise((r) => setImmediate(r)); // a hand-over starts on the turn after its message was stored
     // Both stored (and the channel answered) while the first hand-over is still under way; the second waits for it.
     expect(stores.messages.after('family', 0)).toHaveLength(2);
     expect(handOvers.map((h) => h.seqs)).toEqual([[1]]);
     handOvers[0]!.finish();
-    await new Promise((r) => setImmediate(r));
+    for (let turn = 0; turn < 2; turn++) await new Promise((r) => setImmediate(r));
     expect(handOvers.map((h) => h.seqs)).toEqual([[1], [2]]);
     handOvers[1]!.finish();
     await router.settled();
+  });
+
+  it('acknowledges every message stored in a turn before it hands any of them over', async () => {
+    const stores = createStores(openDb(':memory:'));
+    stores.groups.insert(family);
+    stores.groups.insert(main);
+    const order: string[] = [];
+    const router = createRouter({
+      groups: stores.groups, messages: stores.messages, log: silentLogger(), assistantName: 'Kai',
+      queue: { notify: () => undefined } as never,
+      worker: { pipe: async (f: string) => { order.push(`hand over ${f}`); return true; } },
+    });
+    // A burst: three chats' messages arrive in one turn, as from three terminals at once.
+    await Promise.all([m({ text: '@Kai one' }), m({ chatJid: main.jid, isGroupChat: false, senderId: main.jid, text: 'two' }),
+      m({ text: '@Kai three' })].map((msg) => router.handle(msg).then(() => { order.push(`stored ${msg.text}`); })));
+    await router.settled();
+    expect(order.slice(0, 3).sort()).toEqual(['stored @Kai one', 'stored @Kai three', 'stored two']);
+    expect(order.slice(3).sort()).toEqual(['hand over family', 'hand over family', 'hand over main']);
   });
 
   it('logs a hand-over that failed instead of failing the stored message back to the channel', async () => {
@@ -139,11 +161,13 @@ describe('the router', () => {
     stores.groups.insert(family);
     const errors: string[] = [];
     const log = Object.assign(Object.create(silentLogger()) as object, { error: (_o: unknown, msg: string) => { errors.push(msg); } }) as never;
-    const router = createRouter({ groups: stores.groups, messages: stores.messages, log, assistantName: 'Kai',
+    const events = createRecorder();
+    const router = createRouter({ groups: stores.groups, messages: stores.messages, log, assistantName: 'Kai', emit: events.emit,
       queue: { notify: () => { throw new Error('queue gone'); } } as never, worker: { pipe: async () => false } });
     await expect(router.handle(m({ text: '@Kai hello' }))).resolves.toBeUndefined();
     await router.settled();
     expect(errors).toEqual(['Could not hand a stored message to the agent; it is answered with the next run']);
+    expect(events.of('handed-over')).toEqual([{ type: 'handed-over', group: 'family', seq: 1, to: 'failed' }]);
     expect(stores.messages.after('family', 0)).toHaveLength(1);
   });
 });

@@ -43,13 +43,22 @@ export function createRouter(deps: RouterDeps) {
 
   // Per group, stored messages go to its live agent (or a new run) one hand-over at a time, so
   // follow-ups keep their order; the channel is not kept waiting for it: once a message is stored
-  // it is safe, and the next one (of a burst, say) may be stored meanwhile.
+  // it is safe, and the next one (of a burst, say) may be stored meanwhile. A hand-over starts on
+  // the next turn of the event loop, so every message stored in this one is acknowledged first.
   const handing = new Map<string, Promise<void>>();
-  function handOver(folder: string): void {
+  const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
+  function handOver(folder: string, seq: number): void {
     const done: Promise<void> = (handing.get(folder) ?? Promise.resolve())
-      .then(async () => { if (!(await deps.worker.pipe(folder))) deps.queue.notify(folder); })
-      .catch((err: unknown) => deps.log.error({ group: folder, err: String(err) },
-        'Could not hand a stored message to the agent; it is answered with the next run'))
+      .then(nextTurn)
+      .then(async () => {
+        const live = await deps.worker.pipe(folder);
+        if (!live) deps.queue.notify(folder);
+        emit({ type: 'handed-over', group: folder, seq, to: live ? 'live-run' : 'queue' });
+      })
+      .catch((err: unknown) => {
+        deps.log.error({ group: folder, err: String(err) }, 'Could not hand a stored message to the agent; it is answered with the next run');
+        emit({ type: 'handed-over', group: folder, seq, to: 'failed' });
+      })
       .finally(() => { if (handing.get(folder) === done) handing.delete(folder); });
     handing.set(folder, done);
   }
@@ -90,7 +99,7 @@ export function createRouter(deps: RouterDeps) {
       if (!group || !triggers) return;
       deps.log.info({ group: group.folder, seq }, 'Message for the assistant');
       deps.onWake?.(msg);
-      handOver(group.folder);
+      handOver(group.folder, seq);
     },
 
     /** Resolves once every hand-over begun so far is done (before the database closes). */

@@ -102,6 +102,7 @@ export function startOutboxSender(deps: OutboxSenderDeps): OutboxSender {
       // and is tried again after the backoff; if it had gone out, the chat may see it twice.
       failures.set(chatJid, (failures.get(chatJid) ?? 0) + 1);
       deps.log.error({ chatJid, err: String(err) }, 'Could not record a reply\'s delivery in the outbox; trying again later');
+      again.delete(chatJid); // the backoff, not an eager wake, decides when: each try may send it again
       scheduleRetry(chatJid);
     }).finally(() => {
       busy.delete(chatJid);

@@ -474,6 +474,22 @@ describe('the Docker agent: CPUs while the agent starts', () => {
     expect(calls.setCpus).toHaveLength(1);
   });
 
+  it('lowers it once the container exists when the engine creates it after the start-up time', async () => {
+    let last = 0;
+    const { engine, calls, cpus } = fakeEngine({
+      run: async (spec) => {
+        for (let i = 0; i < 500 && cpus(spec.name!) !== 1; i++) await new Promise((r) => setTimeout(r, 10));
+        last = cpus(spec.name!);
+        return exit();
+      },
+    });
+    // A slow engine: the container exists only 50 ms after it was asked for, after the 10 ms start-up time.
+    const slow = { ...engine, run: async (...a: Parameters<typeof engine.run>) => { await new Promise((r) => setTimeout(r, 50)); return engine.run(...a); } };
+    expect((await agent(slow, { hostCpus: 2, startupMs: 10 }).run(request())).ok).toBe(true);
+    expect(last).toBe(1);
+    expect(calls.setCpus.length).toBeGreaterThanOrEqual(2); // refused (no such container), then done
+  });
+
   it('gives no allowance to a group whose limit is already two CPUs or more, nor on a one-CPU host', async () => {
     for (const [cpus, hostCpus] of [[3, 8], [1, 1]] as const) {
       const { engine, calls } = fakeEngine({ run: (_s, o) => { o.onOutput(ready); return exit(); } });

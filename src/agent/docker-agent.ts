@@ -52,6 +52,8 @@ export type DockerAgentDeps = {
 export const instanceId = (dataDir: string) => createHash('sha256').update(path.resolve(dataDir)).digest('hex').slice(0, 12);
 
 const MAX_LOG_OUTPUT = 256 * 1024;
+/** How soon a CPU limit that could not be lowered (the container not created yet) is tried again. */
+const LOWER_RETRY_MS = 500;
 
 /** What a run starts: its container, and what the log says was left out (`notes`). */
 type RunPlan = {
@@ -210,14 +212,21 @@ export function createDockerAgent(deps: DockerAgentDeps): Agent {
     let output = '';
     let startupOver = plan.cpusAtStart <= plan.limits.cpus;
     let finished = false;
+    let retryTimer: NodeJS.Timeout | undefined;
+    const lower = () => {
+      deps.engine.setCpus(plan.name, plan.limits.cpus).catch((err: unknown) => {
+        // A container already gone needs no limit.
+        if (finished) return;
+        // Not created yet (an engine slower than startupMs): again shortly.
+        if (/no such container/i.test(String(err))) { retryTimer = setTimeout(lower, LOWER_RETRY_MS); return; }
+        deps.log.warn({ group: req.group.folder, container: plan.name, err: String(err) }, 'Could not lower the container\'s CPU limit after its start; it keeps its start-up CPUs for this run');
+      });
+    };
     const endStartup = () => {
       if (startupOver) return;
       startupOver = true;
       clearTimeout(startupTimer);
-      deps.engine.setCpus(plan.name, plan.limits.cpus).catch((err: unknown) => {
-        // A container already gone needs no limit.
-        if (!finished) deps.log.warn({ group: req.group.folder, container: plan.name, err: String(err) }, 'Could not lower the container\'s CPU limit after its start; it keeps its start-up CPUs for this run');
-      });
+      lower();
     };
     const startupTimer = setTimeout(endStartup, startupMs);
     try {
@@ -232,6 +241,7 @@ export function createDockerAgent(deps: DockerAgentDeps): Agent {
     } finally {
       finished = startupOver = true;
       clearTimeout(startupTimer);
+      clearTimeout(retryTimer);
     }
   }
 

@@ -31,9 +31,12 @@ export function createLocalChannel(deps: LocalChannelDeps): Channel {
 
   function serve(socket: net.Socket, events: ChannelEvents): void {
     let client: Client | undefined;
-    // Frames are handled one at a time so a client's messages are stored in the order it sent them.
+    // Each frame is taken up as it arrives, in order: a message's store begins at once (the router
+    // asks for it before anything it awaits, and the group commit keeps that order), so a burst of
+    // messages commits together; what the terminal hears back goes out in the same order.
     let chain = Promise.resolve();
-    const onFrame = async (value: unknown) => {
+    /** Acts on a frame; for a message, resolves with the answer to send once it is stored. */
+    const onFrame = async (value: unknown): Promise<ServerFrame | undefined> => {
       const parsed = clientFrameSchema.safeParse(value);
       if (!parsed.success) { write(socket, { type: 'error', message: 'unreadable frame: ' + parsed.error.message }); return; }
       const frame = parsed.data;
@@ -56,13 +59,16 @@ export function createLocalChannel(deps: LocalChannelDeps): Channel {
         chatJid: localJid(client.folder), id: frame.id, senderId: `local:${name}`, senderName: name,
         text: frame.text, sentAt: Date.now(),
       });
-      write(socket, { type: 'stored', id: frame.id });
+      return { type: 'stored', id: frame.id };
     };
     socket.on('data', lineReader(
-      (v) => { chain = chain.then(() => onFrame(v)).catch((err: unknown) => {
-        deps.log.error({ err }, 'Local chat message could not be stored');
-        write(socket, { type: 'error', message: `not stored: ${String(err)}` });
-      }); },
+      (v) => {
+        const handled = onFrame(v);
+        chain = chain.then(() => handled).then((answer) => { if (answer) write(socket, answer); }).catch((err: unknown) => {
+          deps.log.error({ err }, 'Local chat message could not be stored');
+          write(socket, { type: 'error', message: `not stored: ${String(err)}` });
+        });
+      },
       () => write(socket, { type: 'error', message: 'each line must be one JSON object' }),
     ));
     socket.on('error', () => socket.destroy());

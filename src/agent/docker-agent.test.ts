@@ -459,34 +459,32 @@ describe('the Docker agent: CPUs while the agent starts', () => {
     expect(fs.readFileSync(logFiles()[0]!, 'utf8')).toContain('cpus 1 (2 until its session is open)');
   });
 
-  it('lowers it after the start-up time when the container never says its session is open', async () => {
-    let last = 0;
-    const { engine, calls, cpus } = fakeEngine({
-      // Prints nothing; runs until its limit changes, or gives up after 5 s.
+  /** A container that prints nothing and runs until its limit is 1 CPU (5 s at most); `last` is the limit it ended with. */
+  function silentUntilLowered() {
+    const seen = { last: 0 };
+    const double = fakeEngine({
       run: async (spec) => {
-        for (let i = 0; i < 500 && cpus(spec.name!) !== 1; i++) await new Promise((r) => setTimeout(r, 10));
-        last = cpus(spec.name!);
+        for (let i = 0; i < 500 && double.cpus(spec.name!) !== 1; i++) await new Promise((r) => setTimeout(r, 10));
+        seen.last = double.cpus(spec.name!);
         return exit();
       },
     });
+    return { ...double, seen };
+  }
+
+  it('lowers it after the start-up time when the container never says its session is open', async () => {
+    const { engine, calls, seen } = silentUntilLowered();
     expect((await agent(engine, { hostCpus: 2, startupMs: 30 }).run(request())).ok).toBe(true);
-    expect(last).toBe(1);
+    expect(seen.last).toBe(1);
     expect(calls.setCpus).toHaveLength(1);
   });
 
   it('lowers it once the container exists when the engine creates it after the start-up time', async () => {
-    let last = 0;
-    const { engine, calls, cpus } = fakeEngine({
-      run: async (spec) => {
-        for (let i = 0; i < 500 && cpus(spec.name!) !== 1; i++) await new Promise((r) => setTimeout(r, 10));
-        last = cpus(spec.name!);
-        return exit();
-      },
-    });
+    const { engine, calls, seen } = silentUntilLowered();
     // A slow engine: the container exists only 50 ms after it was asked for, after the 10 ms start-up time.
     const slow = { ...engine, run: async (...a: Parameters<typeof engine.run>) => { await new Promise((r) => setTimeout(r, 50)); return engine.run(...a); } };
     expect((await agent(slow, { hostCpus: 2, startupMs: 10 }).run(request())).ok).toBe(true);
-    expect(last).toBe(1);
+    expect(seen.last).toBe(1);
     expect(calls.setCpus.length).toBeGreaterThanOrEqual(2); // refused (no such container), then done
   });
 

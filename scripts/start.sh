@@ -15,4 +15,4 @@ fi
 # The same compile cache and young-generation size as the systemd unit (systemd/nanokimi.service says why).
 export NODE_COMPILE_CACHE="$NANOKIMI_COMPILE_CACHE"
 scripts/warm-compile-cache.sh
-exec node --max-semi-space-size=1 src/cli.ts start
+exec node --max-semi-space-size=4 src/cli.ts start

@@ -17,7 +17,7 @@ describe('systemd/nanokimi.service', () => {
   it('loads the project .env, runs from the project, and starts the daemon with Node', () => {
     expect(s.EnvironmentFile).toBe(path.join(repoRoot, '.env'));
     expect(s.WorkingDirectory).toBe(repoRoot);
-    expect(s.ExecStart).toMatch(new RegExp(`^/\\S+/node --max-semi-space-size=1 ${repoRoot.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}/src/cli\\.ts start$`));
+    expect(s.ExecStart).toMatch(new RegExp(`^/\\S+/node --max-semi-space-size=4 ${repoRoot.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}/src/cli\\.ts start$`));
     expect(s.Restart).toBe('on-failure');
     expect(Number(s.RestartSec)).toBeGreaterThan(0);
     expect(unit).toContain('WantedBy=default.target');

@@ -219,4 +219,17 @@ export const migrations: readonly Migration[] = [
       ALTER TABLE outbox ADD COLUMN quote TEXT;
     `,
   },
+  {
+    version: 9,
+    name: 'indexes-for-what-grows',
+    sql: `
+      -- Asked on every reply: how many messages came into the chat after the one answered (to
+      -- quote it or not), and the group's open run. Without these SQLite walked every message the
+      -- chat ever had, and every run the group ever had when none was open; and a task's last
+      -- runs were found by reading every task's.
+      CREATE INDEX messages_by_chat ON messages (chat_jid, seq);
+      CREATE INDEX runs_open ON runs (group_folder, id) WHERE status = 'running';
+      CREATE INDEX task_runs_by_task ON task_runs (task_id, id);
+    `,
+  },
 ];

@@ -36,6 +36,8 @@ mkdir -p "$(dirname "$dest")"
 printf '%s\n' "$unit" > "$dest"
 printf '%s\n' "$failed_unit" > "$(dirname "$dest")/nanokimi-failed.service"
 echo "install-service: wrote $dest and nanokimi-failed.service beside it"
+# Filled afresh: what an earlier version compiled is not kept beside it.
+rm -rf "${NANOKIMI_COMPILE_CACHE:?}"
 NODE_COMPILE_CACHE="$NANOKIMI_COMPILE_CACHE" "$root/scripts/warm-compile-cache.sh"
 systemctl --user daemon-reload || { echo "install-service: no systemd user manager answers (log in on a real session, or see docs/OPERATIONS.md)" >&2; exit 1; }
 systemctl --user enable nanokimi.service

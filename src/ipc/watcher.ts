@@ -115,7 +115,8 @@ export function startIpcWatcher(deps: IpcWatcherDeps): IpcWatcher {
     }
     failing.delete(file);
     if (verdict.ok) {
-      await fsp.rm(file, { force: true });
+      // A plain unlink: the entry was opened as a regular file (fs.rm would walk it as a tree first).
+      await fsp.unlink(file).catch((err: NodeJS.ErrnoException) => { if (err.code !== 'ENOENT') throw err; });
       emit({ type: 'ipc-processed', group: folder, source, file: name });
     } else {
       deps.log.warn({ group: folder, source, file: name, reason: verdict.reason }, 'IPC file refused; moved to errors/');
@@ -172,7 +173,9 @@ export function startIpcWatcher(deps: IpcWatcherDeps): IpcWatcher {
     watchers.set(folder, sources.flatMap((source) => {
       const dir = path.join(deps.ipcDir, folder, source);
       try {
-        const w = fs.watch(dir, () => void scan(folder, source));
+        // A temp file being written (dot-prefixed) is not for us yet: its rename to the final name is
+        // the event that counts. Skipping the others saves a scan or two per reply.
+        const w = fs.watch(dir, (_event, name) => { if (!name?.startsWith('.')) void scan(folder, source); });
         w.on('error', (err) => deps.log.warn({ err, group: folder }, 'IPC watch failed; the rescan will cover it'));
         return [w];
       } catch (err) {

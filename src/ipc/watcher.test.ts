@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -7,7 +7,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createRecorder } from '../../test/fixtures/event-recorder.ts';
 import { silentLogger } from '../logger.ts';
 import { ensureIpcDirs } from './ipc-dirs.ts';
-import { openFailure, startIpcWatcher, type IpcWatcher } from './watcher.ts';
+import { MAX_IPC_FILE_BYTES } from '@nanokimi/protocol/ipc';
+import { openFailure, readEntry, startIpcWatcher, type IpcWatcher } from './watcher.ts';
 
 let root: string;
 let watcher: IpcWatcher | undefined;
@@ -142,6 +143,24 @@ describe('an IPC entry the watcher cannot open', () => {
     expect(openFailure('ENOENT')).toBe('gone');
     for (const code of ['ELOOP', 'ENXIO', 'EISDIR']) expect(openFailure(code)).toBe('refuse');
     for (const code of ['EACCES', 'EPERM', 'EMFILE', 'ENFILE', 'EIO', undefined]) expect(openFailure(code)).toBe('retry');
+  });
+
+  it('reads a regular file whole and refuses links, directories, FIFOs and files over the limit by what they are', () => {
+    const at = (n: string) => path.join(root, n);
+    fs.writeFileSync(at('reply.json'), '{"type":"message","text":"héllo"}');
+    expect(readEntry(at('reply.json'))).toEqual({ content: '{"type":"message","text":"héllo"}' });
+    fs.writeFileSync(at('empty.json'), '');
+    expect(readEntry(at('empty.json'))).toEqual({ content: '' });
+    fs.symlinkSync(at('reply.json'), at('link.json'));
+    expect(readEntry(at('link.json'))).toEqual({ openFailed: 'ELOOP' });
+    expect(readEntry(at('gone.json'))).toEqual({ openFailed: 'ENOENT' });
+    fs.mkdirSync(at('dir.json'));
+    expect(readEntry(at('dir.json'))).toEqual({ refused: expect.stringContaining('not a regular file') });
+    // A FIFO nobody writes to would block a plain open for reading forever.
+    spawnSync('mkfifo', [at('fifo.json')]);
+    expect(readEntry(at('fifo.json'))).toEqual({ refused: expect.stringContaining('not a regular file') });
+    fs.writeFileSync(at('big.json'), Buffer.alloc(MAX_IPC_FILE_BYTES + 1, 0x20));
+    expect(readEntry(at('big.json'))).toEqual({ refused: `file is ${MAX_IPC_FILE_BYTES + 1} bytes; the limit is ${MAX_IPC_FILE_BYTES}` });
   });
 
   // In a process of its own, as another user when we are root: permissions must apply to the watcher.

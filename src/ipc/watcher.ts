@@ -47,6 +47,42 @@ export function openFailure(code: string | undefined): 'gone' | 'refuse' | 'retr
   return 'retry';
 }
 
+const NOT_A_FILE = 'not a regular file (symbolic links and directories are refused)';
+
+export type IpcEntry = { content: string } | { openFailed: string } | { refused: string };
+
+/**
+ * Reads one IPC entry whole. O_NOFOLLOW refuses a symlink at open, so none can be swapped in after a
+ * check; O_NONBLOCK keeps a FIFO from blocking the open. Synchronous on purpose: a reply is a small
+ * file just written to a local disk, and the few system calls cost less than the thread-pool round
+ * trips of their async forms (about a fifth of the daemon's CPU per reply, bench/load.ts). It reads
+ * no more than the size it checked, however the file grows meanwhile.
+ */
+export function readEntry(file: string): IpcEntry {
+  let fd: number;
+  try {
+    fd = fs.openSync(file, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW | fs.constants.O_NONBLOCK);
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException;
+    return { openFailed: e.code ?? String(err) };
+  }
+  try {
+    const stat = fs.fstatSync(fd);
+    if (!stat.isFile()) return { refused: NOT_A_FILE };
+    if (stat.size > MAX_IPC_FILE_BYTES) return { refused: `file is ${stat.size} bytes; the limit is ${MAX_IPC_FILE_BYTES}` };
+    const buf = Buffer.allocUnsafe(stat.size);
+    let got = 0;
+    while (got < buf.length) {
+      const n = fs.readSync(fd, buf, got, buf.length - got, got);
+      if (n === 0) break;
+      got += n;
+    }
+    return { content: buf.toString('utf8', 0, got) };
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
 export function startIpcWatcher(deps: IpcWatcherDeps): IpcWatcher {
   const watchers = new Map<string, fs.FSWatcher[]>();
   // One scan per directory at a time; a request during a scan runs one more scan after it.
@@ -77,46 +113,37 @@ export function startIpcWatcher(deps: IpcWatcherDeps): IpcWatcher {
   /** Returns 'held' when the file stays for a later scan and nothing after it may go first. */
   async function handle(folder: string, source: IpcSource, dir: string, name: string): Promise<'done' | 'held'> {
     const file = path.join(dir, name);
-    let handle: fsp.FileHandle | undefined;
+    const entry = readEntry(file);
     let verdict: ProcessResult;
-    try {
-      // O_NOFOLLOW: a symlink is refused at open, so it cannot be swapped in after a check.
-      handle = await fsp.open(file, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW | fs.constants.O_NONBLOCK);
-    } catch (err) {
-      const code = (err as NodeJS.ErrnoException).code;
+    if ('openFailed' in entry) {
+      const code = entry.openFailed;
       const what = openFailure(code);
       if (what === 'gone') { failing.delete(file); return 'done'; } // processed by an earlier scan
       if (what === 'retry') {
-        failed(file, code ?? String(err), () => deps.log.error({ group: folder, file: name, code, err: String(err) },
+        failed(file, code, () => deps.log.error({ group: folder, file: name, code },
           `IPC file cannot be opened (${code}); left in place and tried again on every rescan. If it persists, check that the daemon's user may read ${dir}`));
         return 'done';
       }
-    }
-    try {
-      const stat = await handle?.stat();
-      if (!handle || !stat?.isFile()) verdict = { ok: false, reason: 'not a regular file (symbolic links and directories are refused)' };
-      else if (stat.size > MAX_IPC_FILE_BYTES) verdict = { ok: false, reason: `file is ${stat.size} bytes; the limit is ${MAX_IPC_FILE_BYTES}` };
-      else {
-        const content = await handle.readFile('utf8');
-        // A refusal is the processor's answer; a throw is the host failing (database busy, disk
-        // full): the file may be a valid reply, so it stays for the next scan. Acting on a file is
-        // idempotent, so a second try has no second effect.
-        const answer = await deps.process(folder, source, name, content).catch((err: unknown) => err as Error);
-        if (answer instanceof Error) {
-          failed(file, answer.message, () => deps.log.error({ group: folder, file: name, err: String(answer) },
-            'IPC file could not be processed; left in place and tried again at the next change or rescan'));
-          emit({ type: 'ipc-held', group: folder, source, file: name, error: answer.message });
-          return 'held';
-        }
-        verdict = answer;
+      verdict = { ok: false, reason: NOT_A_FILE };
+    } else if ('refused' in entry) {
+      verdict = { ok: false, reason: entry.refused };
+    } else {
+      // A refusal is the processor's answer; a throw is the host failing (database busy, disk
+      // full): the file may be a valid reply, so it stays for the next scan. Acting on a file is
+      // idempotent, so a second try has no second effect.
+      const answer = await deps.process(folder, source, name, entry.content).catch((err: unknown) => err as Error);
+      if (answer instanceof Error) {
+        failed(file, answer.message, () => deps.log.error({ group: folder, file: name, err: String(answer) },
+          'IPC file could not be processed; left in place and tried again at the next change or rescan'));
+        emit({ type: 'ipc-held', group: folder, source, file: name, error: answer.message });
+        return 'held';
       }
-    } finally {
-      await handle?.close();
+      verdict = answer;
     }
     failing.delete(file);
     if (verdict.ok) {
       // A plain unlink: the entry was opened as a regular file (fs.rm would walk it as a tree first).
-      await fsp.unlink(file).catch((err: NodeJS.ErrnoException) => { if (err.code !== 'ENOENT') throw err; });
+      try { fs.unlinkSync(file); } catch (err) { if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err; }
       emit({ type: 'ipc-processed', group: folder, source, file: name });
     } else {
       deps.log.warn({ group: folder, source, file: name, reason: verdict.reason }, 'IPC file refused; moved to errors/');
@@ -130,7 +157,7 @@ export function startIpcWatcher(deps: IpcWatcherDeps): IpcWatcher {
     const dir = ipcSubdir(deps.ipcDir, folder, source);
     let names: string[];
     try {
-      names = await fsp.readdir(dir);
+      names = fs.readdirSync(dir);
       failing.delete(dir);
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code ?? String(err);
@@ -156,13 +183,14 @@ export function startIpcWatcher(deps: IpcWatcherDeps): IpcWatcher {
       again.add(key);
       return current.then(() => running.get(key));
     }
-    const p = (async () => {
+    // Begun a microtask later: the scan reads synchronously, and must be on record as running first.
+    const p = Promise.resolve().then(async () => {
       do {
         again.delete(key);
         await scanOnce(folder, source);
       } while (again.has(key) && !stopped);
       running.delete(key);
-    })();
+    });
     running.set(key, p);
     return p;
   }

@@ -72,7 +72,9 @@ export function connectChat(opts: ChatClientOptions): ChatClient {
       if (closed) return;
       if (!opts.reconnect) { closed = true; opts.onError?.(`cannot reach the daemon at ${opts.socketPath}; is it running?`, true); return; }
       setTimeout(connect, delay);
-      delay = Math.min(delay * 2, 2000);
+      // A try at a unix socket that is not there costs nothing: after a restart the terminal is
+      // back within half a second of the daemon, however long the daemon was down.
+      delay = Math.min(delay * 2, 500);
     });
   }
 

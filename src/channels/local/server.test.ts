@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { InboundMessage } from '../../domain.ts';
 import { silentLogger } from '../../logger.ts';
 import type { Channel } from '../channel.ts';
@@ -47,5 +47,33 @@ describe('the local channel with a burst from one terminal', () => {
     await until('the answers', () => stored.length === 2 && errors.length === 1);
     expect(stored).toEqual([ids[0], ids[2]]);
     expect(errors[0]).toMatch(/^not stored: Error: disk full/);
+  });
+});
+
+describe('a terminal whose daemon is down', () => {
+  it('tries again at most every half second, and is back on the next try once the daemon is', async () => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nk-local-'));
+    const socketPath = path.join(dir, 'nanokimi.sock');
+    vi.useFakeTimers({ toFake: ['setTimeout'] });
+    try {
+      const retry = vi.spyOn(globalThis, 'setTimeout');
+      const tick = () => new Promise((r) => setImmediate(r));
+      const triesAfter = async (n: number) => { for (let i = 0; i < 1000 && retry.mock.calls.length < n; i++) await tick(); };
+      let connected = false;
+      client = connectChat({ socketPath, group: 'family', reconnect: true, onReply: () => undefined, onConnected: () => { connected = true; } });
+      for (let n = 1; n <= 6; n++) {
+        await triesAfter(n);
+        vi.advanceTimersToNextTimer();
+      }
+      expect(retry.mock.calls.map((c) => c[1])).toEqual([100, 200, 400, 500, 500, 500]);
+      channel = createLocalChannel({ socketPath, assistantName: 'Kai', groupExists: (f) => f === 'family', log: silentLogger() });
+      await channel.start({ onReady: () => undefined, onMessage: async () => undefined });
+      await triesAfter(7);
+      vi.advanceTimersToNextTimer();
+      for (let i = 0; i < 1000 && !connected; i++) await tick();
+      expect(connected).toBe(true);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });

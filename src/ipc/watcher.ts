@@ -54,9 +54,9 @@ export type IpcEntry = { content: string } | { openFailed: string } | { refused:
 /**
  * Reads one IPC entry whole. O_NOFOLLOW refuses a symlink at open, so none can be swapped in after a
  * check; O_NONBLOCK keeps a FIFO from blocking the open. Synchronous on purpose: a reply is a small
- * file just written to a local disk, and the few system calls cost less than the thread-pool round
- * trips of their async forms (about a fifth of the daemon's CPU per reply, bench/load.ts). It reads
- * no more than the size it checked, however the file grows meanwhile.
+ * file just written to a local disk, and these few system calls cost the main thread less than the
+ * thread-pool round trips of their async forms (with them, the daemon used about a fifth more CPU
+ * under bench/load.ts). It reads no more than the size it checked, however the file grows meanwhile.
  */
 export function readEntry(file: string): IpcEntry {
   let fd: number;

@@ -23,6 +23,19 @@ export function serviceSettings(unit: string, wanted = '[Service]'): Record<stri
   return out;
 }
 
+/** Every Environment="KEY=VALUE" of [Service], merged as systemd does (later assignments win). */
+export function serviceEnvironment(unit: string): Record<string, string> {
+  const env: Record<string, string> = {};
+  let section = '';
+  for (const raw of unit.split('\n')) {
+    const line = raw.trim();
+    if (line.startsWith('[')) section = line;
+    const m = /^Environment="([A-Za-z_][A-Za-z0-9_]*)=(.*)"$/.exec(line);
+    if (section === '[Service]' && m) env[m[1]!] = m[2]!;
+  }
+  return env;
+}
+
 /** systemd's EnvironmentFile= rules for the lines we write: KEY=VALUE, comments, optional quotes. */
 export function parseEnvironmentFile(text: string): Record<string, string> {
   const env: Record<string, string> = {};

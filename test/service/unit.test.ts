@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { parseEnvironmentFile, renderUnit, repoRoot, serviceSettings } from './unit-file.ts';
+import { parseEnvironmentFile, renderUnit, repoRoot, serviceEnvironment, serviceSettings } from './unit-file.ts';
 
 const hasAnalyze = (() => { try { execFileSync('systemd-analyze', ['--version']); return true; } catch { return false; } })();
 if (!hasAnalyze && process.env.CI === 'true') throw new Error('CI=true but systemd-analyze is missing; .ci/run must install systemd');
@@ -48,8 +48,9 @@ describe('systemd/nanokimi.service', () => {
 
   it('starts from the compile cache that installing fills: even the first start strips no TypeScript', () => {
     const cacheHome = fs.mkdtempSync(path.join(os.tmpdir(), 'nk-cache-'));
-    const settings = serviceSettings(renderUnit('nanokimi', { ...process.env, XDG_CACHE_HOME: cacheHome }));
-    const cache = /^"NODE_COMPILE_CACHE=(.+)"$/.exec(settings.Environment ?? '')?.[1];
+    const rendered = renderUnit('nanokimi', { ...process.env, XDG_CACHE_HOME: cacheHome });
+    const settings = serviceSettings(rendered);
+    const cache = serviceEnvironment(rendered).NODE_COMPILE_CACHE;
     expect(cache).toBe(path.join(cacheHome, 'nanokimi', 'node-compile-cache'));
     execFileSync('bash', [path.join(repoRoot, 'scripts/warm-compile-cache.sh')], { env: { ...process.env, NODE_COMPILE_CACHE: cache } });
     // The unit's own command line, with a setting it refuses once `start` and everything it imports are loaded.
@@ -61,6 +62,11 @@ describe('systemd/nanokimi.service', () => {
     expect(res.stderr).toContain(`retrieving transpile cache for StrippedTypeScript file://${repoRoot}/src/daemon.ts...success`);
     expect(res.stderr.match(/no transpile cache for .*/g) ?? []).toEqual([]);
     fs.rmSync(cacheHome, { recursive: true });
+  });
+
+  it('runs the daemon with two malloc arenas, as scripts/start.sh does in the foreground', () => {
+    expect(serviceEnvironment(unit).MALLOC_ARENA_MAX).toBe('2');
+    expect(fs.readFileSync(path.join(repoRoot, 'scripts/start.sh'), 'utf8')).toMatch(/^export MALLOC_ARENA_MAX=2$/m);
   });
 
   it('reads .env the way .env.example writes it', () => {

@@ -4,7 +4,9 @@
  * bare `kimi acp` initialize): with a 1-CPU quota the CLI's start-up (mostly building zod schemas)
  * spends a fifth of its time in garbage collection, and V8's parallel GC helper threads only fight
  * the main thread for the one CPU; one GC thread answers about 150 ms sooner. With 2 CPUs or more
- * the helpers pay for themselves, so the flag is left off.
+ * the helpers pay for themselves, so the flag is left off. A larger young generation
+ * (`--min-semi-space-size` 8 or 16) makes a bare `kimi acp` session/new faster but gave no
+ * consistent gain in interleaved bench/agent-latency.ts runs, so it is not set.
  */
 import fs from 'node:fs';
 

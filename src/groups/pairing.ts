@@ -37,10 +37,10 @@ export type PairingDeps = {
 };
 
 export function createPairing(deps: PairingDeps) {
-  const find = deps.db.prepare('SELECT jid, name, status FROM pairings WHERE jid = ?');
+  const find = deps.db.prepare('SELECT jid, name, status FROM pairings WHERE jid = +?');
   const pending = deps.db.prepare("SELECT jid, name, folder FROM pairings WHERE status = 'pending'");
   const insert = deps.db.prepare("INSERT OR IGNORE INTO pairings (jid, name, folder, status, requested_at) VALUES (?, ?, ?, 'pending', ?)");
-  const setStatus = deps.db.prepare('UPDATE pairings SET status = ? WHERE jid = ?');
+  const setStatus = deps.db.prepare('UPDATE pairings SET status = ? WHERE jid = +?');
 
   return {
     /** A direct message from a chat no group has: asks the owner, the first time only. */

@@ -14,21 +14,21 @@ const toGroup = (r: Row): Group => ({
 });
 
 export function createGroupStore(db: Db, now: () => number = Date.now) {
-  const byFolder = db.prepare('SELECT * FROM groups WHERE folder = ?');
-  const byJid = db.prepare('SELECT * FROM groups WHERE jid = ?');
+  const byFolder = db.prepare('SELECT * FROM groups WHERE folder = +?');
+  const byJid = db.prepare('SELECT * FROM groups WHERE jid = +?');
   const all = db.prepare('SELECT * FROM groups ORDER BY is_main DESC, folder');
   const insert = db.prepare(`INSERT INTO groups
     (folder, jid, name, requires_trigger, is_main, container_config, allowed_senders, created_at)
     VALUES (@folder, @jid, @name, @requiresTrigger, @isMain, @container, @senders, @createdAt)`);
-  const setJid = db.prepare('UPDATE groups SET jid = ? WHERE folder = ?');
-  const setContainer = db.prepare('UPDATE groups SET container_config = ? WHERE folder = ?');
-  const setSenders = db.prepare('UPDATE groups SET allowed_senders = ? WHERE folder = ?');
+  const setJid = db.prepare('UPDATE groups SET jid = ? WHERE folder = +?');
+  const setContainer = db.prepare('UPDATE groups SET container_config = ? WHERE folder = +?');
+  const setSenders = db.prepare('UPDATE groups SET allowed_senders = ? WHERE folder = +?');
   const upsertChat = db.prepare(`INSERT INTO chats (jid, name, is_group) VALUES (?, ?, 1)
     ON CONFLICT (jid) DO UPDATE SET name = excluded.name, is_group = 1`);
-  const cursor = db.prepare('SELECT seq FROM cursors WHERE group_folder = ?');
+  const cursor = db.prepare('SELECT seq FROM cursors WHERE group_folder = +?');
   const advance = db.prepare(`INSERT INTO cursors (group_folder, seq) VALUES (?, ?)
     ON CONFLICT (group_folder) DO UPDATE SET seq = MAX(seq, excluded.seq)`);
-  const session = db.prepare('SELECT session_id FROM sessions WHERE group_folder = ?');
+  const session = db.prepare('SELECT session_id FROM sessions WHERE group_folder = +?');
   const saveSession = db.prepare(`INSERT INTO sessions (group_folder, session_id, updated_at) VALUES (?, ?, ?)
     ON CONFLICT (group_folder) DO UPDATE SET session_id = excluded.session_id, updated_at = excluded.updated_at`);
   const chats = db.prepare(`SELECT c.jid, c.name, c.last_message_at AS lastMessageAt, g.folder

@@ -20,15 +20,15 @@ export function createMessageStore(db: Db, commitSoon: CommitSoon = createGroupC
   const insert = db.prepare(`INSERT OR IGNORE INTO messages
     (chat_jid, group_folder, msg_id, sender_id, sender_name, text, sent_at, triggers, attachment, quoted)
     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
-  const nameOf = db.prepare('SELECT sender_name FROM messages WHERE chat_jid = ? AND msg_id = ?');
-  const exists = db.prepare('SELECT 1 FROM messages WHERE chat_jid = ? AND msg_id = ?');
-  const lastTriggerIn = db.prepare(`SELECT * FROM messages WHERE group_folder = ? AND chat_jid = ? AND seq <= ? AND triggers = 1
+  const nameOf = db.prepare('SELECT sender_name FROM messages WHERE chat_jid = +? AND msg_id = +?');
+  const exists = db.prepare('SELECT 1 FROM messages WHERE chat_jid = +? AND msg_id = +?');
+  const lastTriggerIn = db.prepare(`SELECT * FROM messages WHERE group_folder = +? AND chat_jid = +? AND seq <= ? AND triggers = 1
     ORDER BY seq DESC LIMIT 1`);
-  const laterIn = db.prepare('SELECT COUNT(*) AS n FROM messages WHERE chat_jid = ? AND seq > ?');
-  const after = db.prepare('SELECT * FROM messages WHERE group_folder = ? AND seq > ? ORDER BY seq');
+  const laterIn = db.prepare('SELECT COUNT(*) AS n FROM messages WHERE chat_jid = +? AND seq > ?');
+  const after = db.prepare('SELECT * FROM messages WHERE group_folder = +? AND seq > ? ORDER BY seq');
   const triggerAfter = db.prepare(
-    'SELECT seq FROM messages WHERE group_folder = ? AND seq > ? AND triggers = 1 ORDER BY seq DESC LIMIT 1');
-  const adopt = db.prepare('UPDATE messages SET group_folder = ?, triggers = 1 WHERE chat_jid = ? AND group_folder IS NULL');
+    'SELECT seq FROM messages WHERE group_folder = +? AND seq > ? AND triggers = 1 ORDER BY seq DESC LIMIT 1');
+  const adopt = db.prepare('UPDATE messages SET group_folder = ?, triggers = 1 WHERE chat_jid = +? AND group_folder IS NULL');
   const upsertChat = db.prepare(`INSERT INTO chats (jid, name, is_group, last_message_at) VALUES (?, ?, ?, ?)
     ON CONFLICT (jid) DO UPDATE SET name = CASE WHEN excluded.name = '' THEN chats.name ELSE excluded.name END,
       is_group = excluded.is_group, last_message_at = MAX(COALESCE(chats.last_message_at, 0), excluded.last_message_at)`);

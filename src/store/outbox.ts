@@ -8,12 +8,12 @@ export function createOutboxStore(db: Db, now: () => number = Date.now) {
   const insert = db.prepare(`INSERT OR IGNORE INTO outbox (source_key, group_folder, chat_jid, text, run_id, created_at, file, quote)
     VALUES (@sourceKey, @groupFolder, @chatJid, @text, @runId, @createdAt, @file, @quote)`);
   const oldestPending = db.prepare(`SELECT id, group_folder AS groupFolder, chat_jid AS chatJid, text, attempts, file, quote
-    FROM outbox WHERE status = 'pending' AND chat_jid = ? ORDER BY id LIMIT 1`);
+    FROM outbox WHERE status = 'pending' AND chat_jid = +? ORDER BY id LIMIT 1`);
   const pendingChats = db.prepare(`SELECT DISTINCT chat_jid AS jid FROM outbox WHERE status = 'pending'`);
-  const markSent = db.prepare(`UPDATE outbox SET status = 'sent', sent_at = ? WHERE id = ?`);
-  const markFailed = db.prepare('UPDATE outbox SET attempts = attempts + 1, last_error = ? WHERE id = ?');
+  const markSent = db.prepare(`UPDATE outbox SET status = 'sent', sent_at = ? WHERE id = +?`);
+  const markFailed = db.prepare('UPDATE outbox SET attempts = attempts + 1, last_error = ? WHERE id = +?');
   const markRefused = db.prepare(`UPDATE outbox SET attempts = attempts + 1, refusals = refusals + 1, last_error = ?,
-    status = CASE WHEN refusals + 1 >= ? THEN 'dead' ELSE status END WHERE id = ? RETURNING status`);
+    status = CASE WHEN refusals + 1 >= ? THEN 'dead' ELSE status END WHERE id = +? RETURNING status`);
   const dead = db.prepare(`SELECT id, group_folder AS groupFolder, chat_jid AS chatJid, text, attempts, last_error AS lastError,
     created_at AS createdAt FROM outbox WHERE status = 'dead' ORDER BY id`);
   const sentFor = db.prepare(`SELECT chat_jid AS chatJid, text FROM outbox WHERE status = 'sent' ORDER BY id`);

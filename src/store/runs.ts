@@ -7,10 +7,10 @@ export type OpenRun = { id: number; groupFolder: string; kind: RunKind; chatJid:
 export function createRunStore(db: Db, now: () => number = Date.now) {
   const start = db.prepare(`INSERT INTO runs (group_folder, kind, task_id, chat_jid, delivered_seq, status, attempt, started_at)
     VALUES (?, ?, ?, ?, ?, 'running', ?, ?)`);
-  const deliver = db.prepare('UPDATE runs SET delivered_seq = ? WHERE id = ? AND delivered_seq = ?');
-  const finish = db.prepare('UPDATE runs SET status = ?, ended_at = ?, error = ? WHERE id = ?');
+  const deliver = db.prepare('UPDATE runs SET delivered_seq = ? WHERE id = +? AND delivered_seq = +?');
+  const finish = db.prepare('UPDATE runs SET status = ?, ended_at = ?, error = ? WHERE id = +?');
   const latestOpen = db.prepare(`SELECT id, group_folder AS groupFolder, kind, chat_jid AS chatJid,
-    delivered_seq AS deliveredSeq FROM runs WHERE group_folder = ? AND status = 'running' ORDER BY id DESC LIMIT 1`);
+    delivered_seq AS deliveredSeq FROM runs WHERE group_folder = +? AND status = 'running' ORDER BY id DESC LIMIT 1`);
   const interruptAll = db.prepare(`UPDATE runs SET status = 'interrupted', ended_at = ? WHERE status = 'running'`);
 
   return {

@@ -43,19 +43,19 @@ export function createTaskStore(db: Db) {
   const insert = db.prepare(`INSERT INTO tasks
     (id, group_folder, chat_jid, prompt, schedule_kind, schedule_value, context_mode, status, next_run_at, created_at)
     VALUES (@id, @groupFolder, @chatJid, @prompt, @kind, @value, @contextMode, @status, @nextRunAt, @createdAt)`);
-  const byId = db.prepare('SELECT * FROM tasks WHERE id = ?');
-  const byGroup = db.prepare('SELECT * FROM tasks WHERE group_folder = ? ORDER BY created_at, id');
+  const byId = db.prepare('SELECT * FROM tasks WHERE id = +?');
+  const byGroup = db.prepare('SELECT * FROM tasks WHERE group_folder = +? ORDER BY created_at, id');
   const all = db.prepare('SELECT * FROM tasks ORDER BY group_folder, created_at, id');
-  const status = db.prepare('UPDATE tasks SET status = ? WHERE id = ?');
+  const status = db.prepare('UPDATE tasks SET status = ? WHERE id = +?');
   const due = db.prepare(`SELECT * FROM tasks WHERE status = 'active' AND next_run_at IS NOT NULL
     AND next_run_at <= ? ORDER BY next_run_at, created_at, id`);
   const nextDue = db.prepare(`SELECT MIN(next_run_at) AS at FROM tasks WHERE status = 'active'`);
   const insertRun = db.prepare(`INSERT INTO task_runs (task_id, run_at, duration_ms, status, error)
     VALUES (?, ?, ?, ?, ?)`);
-  const lastRun = db.prepare('UPDATE tasks SET last_run_at = ? WHERE id = ?');
-  const nextRun = db.prepare('UPDATE tasks SET next_run_at = ? WHERE id = ?');
-  const finish = db.prepare(`UPDATE tasks SET next_run_at = NULL, status = 'done' WHERE id = ?`);
-  const runs = db.prepare('SELECT * FROM task_runs WHERE task_id = ? ORDER BY id DESC LIMIT ?');
+  const lastRun = db.prepare('UPDATE tasks SET last_run_at = ? WHERE id = +?');
+  const nextRun = db.prepare('UPDATE tasks SET next_run_at = ? WHERE id = +?');
+  const finish = db.prepare(`UPDATE tasks SET next_run_at = NULL, status = 'done' WHERE id = +?`);
+  const runs = db.prepare('SELECT * FROM task_runs WHERE task_id = +? ORDER BY id DESC LIMIT +?');
 
   const recordRun = db.transaction((r: { taskId: string; runAt: number; durationMs: number;
     status: 'ok' | 'failed'; error?: string }) => {

@@ -53,10 +53,10 @@ export function createSqliteAuthState(db: Db): SqliteAuthState {
     ON CONFLICT (type, id) DO UPDATE SET value = excluded.value`);
   // json_each lets one prepared statement take any number of ids.
   const selectKeys = db.prepare(`SELECT id, value FROM wa_auth
-    WHERE type = ? AND id IN (SELECT value FROM json_each(?))`);
+    WHERE type = +? AND id IN (SELECT value FROM json_each(?))`);
   const upsertKey = db.prepare(`INSERT INTO wa_auth (type, id, value) VALUES (?, ?, ?)
     ON CONFLICT (type, id) DO UPDATE SET value = excluded.value`);
-  const deleteKey = db.prepare('DELETE FROM wa_auth WHERE type = ? AND id = ?');
+  const deleteKey = db.prepare('DELETE FROM wa_auth WHERE type = +? AND id = +?');
   const deleteAll = db.prepare('DELETE FROM wa_auth');
 
   const loadCreds = (): AuthenticationCreds | undefined => {

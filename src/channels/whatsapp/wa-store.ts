@@ -6,7 +6,7 @@ export type WaStatus = { state: ConnectionStatus; detail: string; updatedAt: num
 
 export function createWaStore(db: Db) {
   const addSent = db.prepare('INSERT OR IGNORE INTO wa_sent (id, chat_jid, message, sent_at) VALUES (?, ?, ?, ?)');
-  const getSent = db.prepare('SELECT message FROM wa_sent WHERE id = ?');
+  const getSent = db.prepare('SELECT message FROM wa_sent WHERE id = +?');
   const setStatus = db.prepare(`INSERT INTO wa_status (id, state, detail, updated_at) VALUES (1, ?, ?, ?)
     ON CONFLICT (id) DO UPDATE SET state = excluded.state, detail = excluded.detail, updated_at = excluded.updated_at`);
   const getStatus = db.prepare('SELECT state, detail, updated_at AS updatedAt FROM wa_status WHERE id = 1');

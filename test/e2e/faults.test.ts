@@ -26,8 +26,11 @@ afterEach(async () => {
 });
 
 const messagesDir = () => path.join(tree.dataDir, 'ipc', 'main', 'messages');
-const drop = (name: string, text: string) =>
-  fs.writeFileSync(path.join(messagesDir(), name), JSON.stringify({ type: 'message', chatJid: 'local:main', text }));
+/** Writes a reply as an agent does: under a dot-prefixed name the watcher skips, then renamed. */
+const drop = (name: string, text: string) => {
+  fs.writeFileSync(path.join(messagesDir(), `.${name}.tmp`), JSON.stringify({ type: 'message', chatJid: 'local:main', text }));
+  fs.renameSync(path.join(messagesDir(), `.${name}.tmp`), path.join(messagesDir(), name));
+};
 const errors = () => fs.readdirSync(path.join(tree.dataDir, 'ipc', 'main', 'errors'));
 
 async function startWithMain(): Promise<string[]> {

@@ -37,8 +37,12 @@ function listen(group: string): string[] {
   return got;
 }
 
-const drop = (group: string, dir: string, name: string, content: string) =>
-  fs.writeFileSync(path.join(tree.dataDir, 'ipc', group, dir, name), content);
+/** Writes as an agent does: under a dot-prefixed name the watcher skips, then renamed, so no scan reads it half-written. */
+const drop = (group: string, dir: string, name: string, content: string) => {
+  const at = path.join(tree.dataDir, 'ipc', group, dir);
+  fs.writeFileSync(path.join(at, `.${name}.tmp`), content);
+  fs.renameSync(path.join(at, `.${name}.tmp`), path.join(at, name));
+};
 const errorsOf = (group: string) => fs.readdirSync(path.join(tree.dataDir, 'ipc', group, 'errors')).sort();
 const reason = (group: string, name: string) =>
   fs.readFileSync(path.join(tree.dataDir, 'ipc', group, 'errors', `${name}.reason`), 'utf8');

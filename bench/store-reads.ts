@@ -15,10 +15,11 @@ import { createStores } from '../src/store/stores.ts';
 const calls = Number(process.argv[2] ?? 20_000);
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nanokimi-store-reads-'));
 const stores = createStores(openDb(path.join(dir, 'nanokimi.db')));
+const MESSAGES = 20_000;
 const folders = Array.from({ length: 50 }, (_, i) => `g${String(i + 1).padStart(2, '0')}`);
 stores.db.transaction(() => {
   for (const folder of folders) stores.groups.insert({ jid: `${folder}@g.us`, name: folder, folder, requiresTrigger: true, isMain: false, container: {}, createdAt: 0 });
-  for (let i = 0; i < 20_000; i++) {
+  for (let i = 0; i < MESSAGES; i++) {
     const folder = folders[i % folders.length]!;
     stores.messages.insert({ chatJid: `${folder}@g.us`, id: `m${i}`, senderId: 'p@s.whatsapp.net', senderName: 'P', text: `@Kai ${i}`, sentAt: i },
       folder, true);
@@ -26,13 +27,13 @@ stores.db.transaction(() => {
 })();
 
 const reads: Record<string, (i: number) => unknown> = {
-  'groups.byJid': (i) => stores.groups.byJid(`${folders[i % 50]}@g.us`),
-  'groups.cursor': (i) => stores.groups.cursor(folders[i % 50]!),
-  'messages.has': (i) => stores.messages.has(`${folders[i % 50]}@g.us`, `m${i % 20_000}`),
-  'messages.lastTriggerAfter': (i) => stores.messages.lastTriggerAfter(folders[i % 50]!, 19_000),
-  'messages.countAfter': (i) => stores.messages.countAfter(`${folders[i % 50]}@g.us`, 19_000),
-  'runs.latestOpen': (i) => stores.runs.latestOpen(folders[i % 50]!),
-  'outbox.next': (i) => stores.outbox.next(`${folders[i % 50]}@g.us`),
+  'groups.byJid': (i) => stores.groups.byJid(`${folders[i % folders.length]}@g.us`),
+  'groups.cursor': (i) => stores.groups.cursor(folders[i % folders.length]!),
+  'messages.has': (i) => stores.messages.has(`${folders[i % folders.length]}@g.us`, `m${i % MESSAGES}`),
+  'messages.lastTriggerAfter': (i) => stores.messages.lastTriggerAfter(folders[i % folders.length]!, MESSAGES - 1000),
+  'messages.countAfter': (i) => stores.messages.countAfter(`${folders[i % folders.length]}@g.us`, MESSAGES - 1000),
+  'runs.latestOpen': (i) => stores.runs.latestOpen(folders[i % folders.length]!),
+  'outbox.next': (i) => stores.outbox.next(`${folders[i % folders.length]}@g.us`),
 };
 
 console.log(`store reads: ${calls} calls a round, 5 rounds, microseconds per call (median)`);

@@ -9,6 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
+import { writeFileAtomicSync } from '@nanokimi/protocol/atomic-write';
 import { connectChat, type ChatClient } from '../../src/channels/local/client.ts';
 import { makeTree, spawnDaemon, waitFor, type RunningDaemon, type TestTree } from './spawn-daemon.ts';
 
@@ -26,11 +27,9 @@ afterEach(async () => {
 });
 
 const messagesDir = () => path.join(tree.dataDir, 'ipc', 'main', 'messages');
-/** Writes a reply as an agent does: under a dot-prefixed name the watcher skips, then renamed. */
-const drop = (name: string, text: string) => {
-  fs.writeFileSync(path.join(messagesDir(), `.${name}.tmp`), JSON.stringify({ type: 'message', chatJid: 'local:main', text }));
-  fs.renameSync(path.join(messagesDir(), `.${name}.tmp`), path.join(messagesDir(), name));
-};
+/** Written as an agent writes (temp name, then rename), so no scan reads it half-written. */
+const drop = (name: string, text: string) =>
+  writeFileAtomicSync(messagesDir(), name, JSON.stringify({ type: 'message', chatJid: 'local:main', text }));
 const errors = () => fs.readdirSync(path.join(tree.dataDir, 'ipc', 'main', 'errors'));
 
 async function startWithMain(): Promise<string[]> {

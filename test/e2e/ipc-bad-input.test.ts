@@ -5,6 +5,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { writeFileAtomicSync } from '@nanokimi/protocol/atomic-write';
 import { connectChat, type ChatClient } from '../../src/channels/local/client.ts';
 import { makeTree, spawnDaemon, waitFor, type RunningDaemon, type TestTree } from './spawn-daemon.ts';
 import { openDb } from '../../src/store/db.ts';
@@ -37,12 +38,9 @@ function listen(group: string): string[] {
   return got;
 }
 
-/** Writes as an agent does: under a dot-prefixed name the watcher skips, then renamed, so no scan reads it half-written. */
-const drop = (group: string, dir: string, name: string, content: string) => {
-  const at = path.join(tree.dataDir, 'ipc', group, dir);
-  fs.writeFileSync(path.join(at, `.${name}.tmp`), content);
-  fs.renameSync(path.join(at, `.${name}.tmp`), path.join(at, name));
-};
+/** Written as an agent writes (temp name, then rename), so no scan reads it half-written. */
+const drop = (group: string, dir: string, name: string, content: string) =>
+  writeFileAtomicSync(path.join(tree.dataDir, 'ipc', group, dir), name, content);
 const errorsOf = (group: string) => fs.readdirSync(path.join(tree.dataDir, 'ipc', group, 'errors')).sort();
 const reason = (group: string, name: string) =>
   fs.readFileSync(path.join(tree.dataDir, 'ipc', group, 'errors', `${name}.reason`), 'utf8');

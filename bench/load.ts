@@ -18,6 +18,7 @@ import { registerGroup } from '../src/groups/register.ts';
 import { openDb } from '../src/store/db.ts';
 import { createStores } from '../src/store/stores.ts';
 import { makeTree, spawnDaemon, waitFor, type RunningDaemon } from '../test/e2e/spawn-daemon.ts';
+import { serviceEnv } from './service-env.ts';
 
 const [total = 10_000, groupCount = 50, restarts = 2, pauseMs] = process.argv.slice(2).map(Number);
 const AGENT_DELAY = '20-200';
@@ -28,11 +29,7 @@ const stores = createStores(openDb(path.join(tree.dataDir, 'nanokimi.db')));
 for (const folder of folders) registerGroup({ groups: stores.groups, groupsDir: tree.groupsDir, assistantName: 'Kai' }, { jid: `${folder}@g.us`, name: folder, folder });
 stores.db.close();
 
-// The production unit's young-generation size and malloc arenas, so the memory figure is the service's.
-const unitText = fs.readFileSync(path.join(import.meta.dirname, '../systemd/nanokimi.service'), 'utf8');
-const unitFlags = /--max-semi-space-size=\d+/.exec(unitText)?.[0] ?? '';
-const mallocArenas = /^Environment="MALLOC_ARENA_MAX=(\d+)"$/m.exec(unitText)?.[1];
-const env = { NODE_OPTIONS: `${unitFlags} ${process.env.LOAD_NODE_OPTIONS ?? ''}`, ...(mallocArenas ? { MALLOC_ARENA_MAX: mallocArenas } : {}), FILE_AGENT_PROCESS: '1', FILE_AGENT_REPLY: 'timed', FILE_AGENT_DELAY_MS: AGENT_DELAY, AGENT_IDLE_SECONDS: '2', MAX_CONCURRENT_CONTAINERS: String(groupCount), LOG_LEVEL: 'warn',
+const env = { ...serviceEnv(process.env.LOAD_NODE_OPTIONS), FILE_AGENT_PROCESS: '1', FILE_AGENT_REPLY: 'timed', FILE_AGENT_DELAY_MS: AGENT_DELAY, AGENT_IDLE_SECONDS: '2', MAX_CONCURRENT_CONTAINERS: String(groupCount), LOG_LEVEL: 'warn',
   NODE_COMPILE_CACHE: path.join(tree.root, 'node-compile-cache'), LOAD_START_MODULES: '1' };
 // As the unit runs it: from a compile cache filled before (scripts/warm-compile-cache.sh); here a
 // first start and stop fills it, since the fixture's graph is not quite `start`'s.

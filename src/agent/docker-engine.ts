@@ -5,8 +5,11 @@
  * errors the Docker agent can turn into sentences for people.
  */
 import { PassThrough } from 'node:stream';
-import Docker from 'dockerode';
+import type Docker from 'dockerode';
 import { LABEL_INSTANCE } from './container-spec.ts';
+import { loadDockerode } from './dockerode.ts';
+
+const DockerClient = loadDockerode();
 
 /** The engine cannot be reached: not installed, not started, or no permission on its socket. */
 export class DockerUnavailable extends Error {
@@ -48,7 +51,7 @@ function translate(err: unknown): Error {
   return e instanceof Error ? e : new Error(String(err));
 }
 
-export function createDockerEngine(docker: Docker = new Docker()): DockerEngine {
+export function createDockerEngine(docker: Docker = new DockerClient()): DockerEngine {
   return {
     async ping() {
       try {

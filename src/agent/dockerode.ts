@@ -8,8 +8,10 @@
  *
  * The module hooks live only while dockerode loads: every module loaded while they are in place goes
  * through them. docker-modem's `ssh2` (for `DOCKER_HOST=ssh://...`) is left as it is: deferred the
- * same way, it made the daemon's peak under bench/load.ts higher (155-163 MB against 142-150), not
- * lower; its load-time crypto set-up then happens later, under load.
+ * same way, it saved nothing measurable idle and made the peak under bench/load.ts higher (151-165 MB
+ * against 142-150). Probably through V8's garbage collector: ssh2's WebAssembly memory (16 MB, barely
+ * touched) counts as external memory, which makes V8 collect sooner; an inert 16 MB memory in its
+ * place brought the peak back down (140-152).
  */
 import { createRequire, registerHooks } from 'node:module';
 import { pathToFileURL } from 'node:url';

@@ -14,6 +14,9 @@ import { cliConfig } from './config.ts';
 export async function start(): Promise<void> {
   const cfg = cliConfig();
   const log = createLogger({ level: cfg.logLevel, file: cfg.logFile ?? undefined });
+  // Listening from the start: a stop asked for while the daemon starts (Docker slow to answer, say)
+  // is a clean stop once it has started, not the signal's default death half-way through.
+  const stopSignal = firstStopSignal(log);
   const engine = createDockerEngine();
   await checkDocker(engine, cfg, log);
   const agent = createDockerAgent({
@@ -45,15 +48,24 @@ export async function start(): Promise<void> {
     } },
   ] }) : undefined;
   if (health) log.info({ port: health.port }, 'Health endpoint on 127.0.0.1 (/health, /ready)');
-  const shutdown = (signal: string) => {
-    log.info({ signal }, 'Signal received');
-    // A second signal, or a shutdown that hangs, must not keep the process alive forever.
-    setTimeout(() => process.exit(1), 15_000).unref();
-    void health?.stop();
-    void daemon.stop().then(() => process.exit(0));
-  };
-  process.once('SIGTERM', () => shutdown('SIGTERM'));
-  process.once('SIGINT', () => shutdown('SIGINT'));
+  await stopSignal;
+  void health?.stop();
+  await daemon.stop();
+  process.exit(0);
+}
+
+/** The first SIGTERM or SIGINT; a second of the same kind ends the process at once (its default action). */
+function firstStopSignal(log: Logger): Promise<void> {
+  return new Promise((resolve) => {
+    const onSignal = (signal: NodeJS.Signals) => {
+      log.info({ signal }, 'Signal received');
+      // A shutdown that hangs must not keep the process alive forever.
+      setTimeout(() => process.exit(1), 15_000).unref();
+      resolve();
+    };
+    process.once('SIGTERM', onSignal);
+    process.once('SIGINT', onSignal);
+  });
 }
 
 /**

@@ -2,9 +2,10 @@
 import { spawn, spawnSync } from 'node:child_process';
 import path from 'node:path';
 import fs from 'node:fs';
+import net from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { connectChat } from '../../src/channels/local/client.ts';
-import { makeTree, repoRoot, spawnDaemon, waitFor, type RunningDaemon, type TestTree } from './spawn-daemon.ts';
+import { launchDaemon, makeTree, repoRoot, spawnDaemon, waitFor, type RunningDaemon, type TestTree } from './spawn-daemon.ts';
 
 let tree: TestTree;
 let daemon: RunningDaemon | undefined;
@@ -74,6 +75,30 @@ describe('daemon lifecycle', () => {
     daemon.proc.kill('SIGTERM');
     expect(await daemon.exited).toBe(0);
     expect(daemon.output()).toContain('"msg":"Stopped"');
+    expect(fs.existsSync(tree.socketPath)).toBe(false);
+    expect(fs.existsSync(path.join(tree.dataDir, 'nanokimi.db-wal'))).toBe(false);
+  });
+
+  it('a SIGTERM while it starts (Docker slow to answer) is a clean stop once started, not a death half-way', async () => {
+    tree = makeTree();
+    // An engine socket that takes the connection and says nothing holds the daemon in its start-up.
+    const dockerSocket = path.join(tree.root, 'docker.sock');
+    const held: net.Socket[] = [];
+    const engine = net.createServer((c) => held.push(c));
+    await new Promise<void>((r) => engine.listen(dockerSocket, r));
+    try {
+      daemon = launchDaemon(tree, 'src/cli.ts', { DOCKER_HOST: `unix://${dockerSocket}` });
+      await waitFor('the daemon asking the engine', () => held.length > 0);
+      daemon.proc.kill('SIGTERM');
+      await waitFor('the signal taken', () => daemon!.output().includes('"msg":"Signal received"'));
+      for (const c of held) c.destroy();
+      expect(await daemon.exited).toBe(0);
+    } finally {
+      engine.close();
+    }
+    const out = daemon.output();
+    expect(out).toContain('the connection to the Docker engine was lost');
+    expect(out.indexOf('NanoKimi is running')).toBeLessThan(out.indexOf('"msg":"Stopped"'));
     expect(fs.existsSync(tree.socketPath)).toBe(false);
     expect(fs.existsSync(path.join(tree.dataDir, 'nanokimi.db-wal'))).toBe(false);
   });

@@ -19,6 +19,21 @@ export type RunningDaemon = { proc: ChildProcess; output: () => string; exited: 
 
 /** Spawns `entry` (a script path relative to the repo) and resolves once the daemon says it runs. */
 export async function spawnDaemon(tree: TestTree, entry: string, env: Record<string, string> = {}): Promise<RunningDaemon> {
+  const { proc, output, exited } = launchDaemon(tree, entry, env);
+  const deadline = Date.now() + 30_000;
+  while (!output().includes('NanoKimi is running')) {
+    if (proc.exitCode !== null || Date.now() > deadline) {
+      // A daemon that runs without saying so (a LOG_LEVEL that hides the line) must not outlive the test.
+      proc.kill('SIGKILL');
+      throw new Error(`daemon did not start (or did not log "NanoKimi is running"):\n${output()}`);
+    }
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  return { proc, output, exited };
+}
+
+/** Spawns `entry` without waiting for anything: for tests of what happens while the daemon starts. */
+export function launchDaemon(tree: TestTree, entry: string, env: Record<string, string> = {}): RunningDaemon {
   const proc = spawn(process.execPath, [path.join(repoRoot, entry), ...(entry.endsWith('cli.ts') ? ['start'] : [])], {
     cwd: tree.root,
     env: { PATH: process.env.PATH ?? '', HOME: tree.root, DATA_DIR: tree.dataDir, GROUPS_DIR: tree.groupsDir,
@@ -29,15 +44,6 @@ export async function spawnDaemon(tree: TestTree, entry: string, env: Record<str
   proc.stdout!.on('data', (d) => { out += d; });
   proc.stderr!.on('data', (d) => { out += d; });
   const exited = new Promise<number | null>((r) => proc.on('exit', (code) => r(code)));
-  const deadline = Date.now() + 30_000;
-  while (!out.includes('NanoKimi is running')) {
-    if (proc.exitCode !== null || Date.now() > deadline) {
-      // A daemon that runs without saying so (a LOG_LEVEL that hides the line) must not outlive the test.
-      proc.kill('SIGKILL');
-      throw new Error(`daemon did not start (or did not log "NanoKimi is running"):\n${out}`);
-    }
-    await new Promise((r) => setTimeout(r, 25));
-  }
   return { proc, output: () => out, exited };
 }
 

@@ -10,10 +10,11 @@ import type { TaskStatus } from './store/tasks.ts';
 
 export type DaemonEvent =
   // Router: a message is in the database (group null: a chat no group has); a redelivery changed nothing;
-  // a triggering message's hand-over is done (one per such message: to the live run, to the queue, or failed).
+  // what a stored message set off is done (one per stored message: handed to the live run, to the
+  // queue, failed, or none: it was not for the agent).
   | { type: 'message-stored'; group: string | null; chatJid: string; msgId: string; seq: number; triggers: boolean }
   | { type: 'message-duplicate'; chatJid: string; msgId: string }
-  | { type: 'handed-over'; group: string; seq: number; to: 'live-run' | 'queue' | 'failed' }
+  | { type: 'handed-over'; group: string | null; seq: number; to: 'live-run' | 'queue' | 'failed' | 'none' }
   // WhatsApp channel: every message of one upsert went through the router (or was skipped); storing one failed for now.
   | { type: 'upsert-handled'; ids: string[] }
   | { type: 'message-store-retry'; chatJid: string; msgId: string; attempt: number; retryInMs: number }

@@ -89,8 +89,9 @@ describe('the router', () => {
     const chatter = m({ text: 'nice' });
     for (const msg of [photo, { ...photo }, chatter, { ...chatter }]) await router.handle(msg);
     await router.settled();
-    // The one triggering message was handed over once (no run is live: to the queue).
-    expect(events.of('handed-over')).toEqual([{ type: 'handed-over', group: 'family', seq: 1, to: 'queue' }]);
+    // The one triggering message was handed over once (no run is live: to the queue); the chatter to no one.
+    expect(events.of('handed-over')).toEqual([{ type: 'handed-over', group: 'family', seq: 1, to: 'queue' },
+      { type: 'handed-over', group: 'family', seq: 2, to: 'none' }]);
     expect(events.events.filter((e) => e.type !== 'handed-over')).toEqual([
       { type: 'message-stored', group: 'family', chatJid: 'fam@g.us', msgId: photo.id, seq: 1, triggers: true },
       // A file's message is known before its file is fetched again; a text one when the insert finds it.
@@ -138,7 +139,7 @@ describe('the router', () => {
     await router.settled();
   });
 
-  it('acknowledges every message stored in a turn before it hands any of them over', async () => {
+  it('acknowledges every message stored in a turn before it acts on any of them (the sender told, the hand-over)', async () => {
     const stores = createStores(openDb(':memory:'));
     stores.groups.insert(family);
     stores.groups.insert(main);
@@ -147,13 +148,30 @@ describe('the router', () => {
       groups: stores.groups, messages: stores.messages, log: silentLogger(), assistantName: 'Kai',
       queue: { notify: () => undefined } as never,
       worker: { pipe: async (f: string) => { order.push(`hand over ${f}`); return true; } },
+      onWake: () => { order.push('sender told'); },
     });
     // A burst: three chats' messages arrive in one turn, as from three terminals at once.
     await Promise.all([m({ text: '@Kai one' }), m({ chatJid: main.jid, isGroupChat: false, senderId: main.jid, text: 'two' }),
       m({ text: '@Kai three' })].map((msg) => router.handle(msg).then(() => { order.push(`stored ${msg.text}`); })));
     await router.settled();
     expect(order.slice(0, 3).sort()).toEqual(['stored @Kai one', 'stored @Kai three', 'stored two']);
-    expect(order.slice(3).sort()).toEqual(['hand over family', 'hand over family', 'hand over main']);
+    expect(order.slice(3).sort()).toEqual(['hand over family', 'hand over family', 'hand over main', 'sender told', 'sender told', 'sender told']);
+  });
+
+  it('a stored message whose follow-up throws stays stored and acknowledged; the failure is logged and told', async () => {
+    const stores = createStores(openDb(':memory:'));
+    stores.groups.insert(family);
+    const errors: string[] = [];
+    const log = Object.assign(Object.create(silentLogger()) as object, { error: (_o: unknown, msg: string) => { errors.push(msg); } }) as never;
+    const events = createRecorder();
+    const router = createRouter({ groups: stores.groups, messages: stores.messages, log, assistantName: 'Kai', emit: events.emit,
+      queue: { notify: () => undefined } as never, worker: { pipe: async () => false },
+      onWake: () => { throw new Error('reaction failed'); } });
+    await expect(router.handle(m({ text: '@Kai hello' }))).resolves.toBeUndefined();
+    await router.settled();
+    expect(errors).toEqual(['What a stored message sets off failed; it stays stored, and if it woke the assistant the next run answers it']);
+    expect(events.of('handed-over')).toEqual([{ type: 'handed-over', group: 'family', seq: 1, to: 'failed' }]);
+    expect(stores.messages.after('family', 0)).toHaveLength(1);
   });
 
   it('logs a hand-over that failed instead of failing the stored message back to the channel', async () => {

@@ -12,7 +12,7 @@ import { registerGroup } from '../src/groups/register.ts';
 import { openDb } from '../src/store/db.ts';
 import { createStores } from '../src/store/stores.ts';
 import { makeTree, spawnDaemon } from '../test/e2e/spawn-daemon.ts';
-import { serviceEnv } from './service-env.ts';
+import { serviceNode } from './service-env.ts';
 
 const starts = Number(process.argv[2] ?? 5);
 const tree = makeTree();
@@ -20,7 +20,8 @@ fs.mkdirSync(tree.dataDir, { recursive: true });
 const stores = createStores(openDb(path.join(tree.dataDir, 'nanokimi.db')));
 for (let i = 1; i <= 10; i++) registerGroup({ groups: stores.groups, groupsDir: tree.groupsDir, assistantName: 'Kai' }, { jid: `g${i}@g.us`, name: `g${i}`, folder: `g${i}` });
 stores.db.close();
-const env = { ...serviceEnv(), FILE_AGENT_PROCESS: '1', LOAD_START_MODULES: '1', NODE_COMPILE_CACHE: path.join(tree.root, 'node-compile-cache') };
+const service = serviceNode();
+const env = { ...service.env, FILE_AGENT_PROCESS: '1', LOAD_START_MODULES: '1', NODE_COMPILE_CACHE: path.join(tree.root, 'node-compile-cache') };
 const fixture = 'test/fixtures/daemon-with-file-agent.ts';
 
 const statusKb = (pid: number, field: string) => Number(new RegExp(`${field}:\\s+(\\d+)`).exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1]);
@@ -28,7 +29,7 @@ const rss: number[] = [];
 const anon: number[] = [];
 try {
   for (let i = 0; i <= starts; i++) {
-    const daemon = await spawnDaemon(tree, fixture, env);
+    const daemon = await spawnDaemon(tree, fixture, env, service.nodeArgs);
     await new Promise((r) => setTimeout(r, 3000));
     // The first start fills the compile cache and is not counted.
     if (i > 0) { rss.push(statusKb(daemon.proc.pid!, 'VmRSS') / 1024); anon.push(statusKb(daemon.proc.pid!, 'RssAnon') / 1024); }

@@ -18,7 +18,7 @@ import { registerGroup } from '../src/groups/register.ts';
 import { openDb } from '../src/store/db.ts';
 import { createStores } from '../src/store/stores.ts';
 import { makeTree, spawnDaemon, waitFor, type RunningDaemon } from '../test/e2e/spawn-daemon.ts';
-import { serviceEnv } from './service-env.ts';
+import { serviceNode } from './service-env.ts';
 
 const [total = 10_000, groupCount = 50, restarts = 2, pauseMs] = process.argv.slice(2).map(Number);
 const AGENT_DELAY = '20-200';
@@ -29,14 +29,15 @@ const stores = createStores(openDb(path.join(tree.dataDir, 'nanokimi.db')));
 for (const folder of folders) registerGroup({ groups: stores.groups, groupsDir: tree.groupsDir, assistantName: 'Kai' }, { jid: `${folder}@g.us`, name: folder, folder });
 stores.db.close();
 
-const env = { ...serviceEnv(process.env.LOAD_NODE_OPTIONS), FILE_AGENT_PROCESS: '1', FILE_AGENT_REPLY: 'timed', FILE_AGENT_DELAY_MS: AGENT_DELAY, AGENT_IDLE_SECONDS: '2', MAX_CONCURRENT_CONTAINERS: String(groupCount), LOG_LEVEL: 'warn',
+const service = serviceNode();
+const env = { ...service.env, NODE_OPTIONS: process.env.LOAD_NODE_OPTIONS ?? '', FILE_AGENT_PROCESS: '1', FILE_AGENT_REPLY: 'timed', FILE_AGENT_DELAY_MS: AGENT_DELAY, AGENT_IDLE_SECONDS: '2', MAX_CONCURRENT_CONTAINERS: String(groupCount), LOG_LEVEL: 'warn',
   NODE_COMPILE_CACHE: path.join(tree.root, 'node-compile-cache'), LOAD_START_MODULES: '1' };
 // As the unit runs it: from a compile cache filled before (scripts/warm-compile-cache.sh); here a
 // first start and stop fills it, since the fixture's graph is not quite `start`'s.
-const warming = await spawnDaemon(tree, 'test/fixtures/daemon-with-file-agent.ts', { ...env, LOG_LEVEL: 'info' });
+const warming = await spawnDaemon(tree, 'test/fixtures/daemon-with-file-agent.ts', { ...env, LOG_LEVEL: 'info' }, service.nodeArgs);
 warming.proc.kill('SIGTERM');
 await warming.exited;
-let daemon: RunningDaemon = await spawnDaemon(tree, 'test/fixtures/daemon-with-file-agent.ts', { ...env, LOG_LEVEL: 'info' });
+let daemon: RunningDaemon = await spawnDaemon(tree, 'test/fixtures/daemon-with-file-agent.ts', { ...env, LOG_LEVEL: 'info' }, service.nodeArgs);
 let peakRss = 0;
 /** CPU seconds each daemon process had used when last looked at (a killed one keeps its last figure). */
 const cpuByPid = new Map<number, number>();
@@ -107,7 +108,7 @@ for (let i = 1; i <= total; i++) {
     life++;
     daemon.proc.kill('SIGKILL');
     await daemon.exited;
-    daemon = await spawnDaemon(tree, 'test/fixtures/daemon-with-file-agent.ts', { ...env, LOG_LEVEL: 'info' });
+    daemon = await spawnDaemon(tree, 'test/fixtures/daemon-with-file-agent.ts', { ...env, LOG_LEVEL: 'info' }, service.nodeArgs);
   }
 }
 const allIn = performance.now();

@@ -12,9 +12,10 @@ if [ ! -f .env ]; then
   cp .env.example .env
   echo "nanokimi: created .env from .env.example; edit it to change the assistant's name and limits." >&2
 fi
-# The same compile cache, malloc arenas and young-generation size as the systemd unit
+# The same compile cache, malloc arenas and Node flags as the systemd unit
 # (systemd/nanokimi.service says why).
 export NODE_COMPILE_CACHE="$NANOKIMI_COMPILE_CACHE"
 export MALLOC_ARENA_MAX=2
 scripts/warm-compile-cache.sh
-exec node --max-semi-space-size=4 src/cli.ts start
+read -ra flags <<< "$(scripts/daemon-node-flags.sh)"
+exec node "${flags[@]}" src/cli.ts start

@@ -10,6 +10,9 @@ root="$(cd "$(dirname "$0")/.." && pwd)"
 source "$root/scripts/node-env.sh" 2>/dev/null
 export NODE_COMPILE_CACHE="${NODE_COMPILE_CACHE:-$NANOKIMI_COMPILE_CACHE}"
 mkdir -p "$NODE_COMPILE_CACHE"
+# With the daemon's own flags: V8's flags are part of the cache's key, and entries made without
+# them would be a cache the daemon never reads.
+read -ra flags <<< "$("$root/scripts/daemon-node-flags.sh")"
 # The entry point, then `start`'s whole module graph (importing it starts nothing: start() does).
-node "$root/src/cli.ts" help >/dev/null
-node --input-type=module -e "await import('$root/src/cli/start.ts')"
+node "${flags[@]}" "$root/src/cli.ts" help >/dev/null
+node "${flags[@]}" --input-type=module -e "await import('$root/src/cli/start.ts')"

@@ -17,9 +17,12 @@ export function makeTree(): TestTree {
 
 export type RunningDaemon = { proc: ChildProcess; output: () => string; exited: Promise<number | null> };
 
-/** Spawns `entry` (a script path relative to the repo) and resolves once the daemon says it runs. */
-export async function spawnDaemon(tree: TestTree, entry: string, env: Record<string, string> = {}): Promise<RunningDaemon> {
-  const { proc, output, exited } = launchDaemon(tree, entry, env);
+/**
+ * Spawns `entry` (a script path relative to the repo), with `nodeArgs` before it, and resolves once
+ * the daemon says it runs.
+ */
+export async function spawnDaemon(tree: TestTree, entry: string, env: Record<string, string> = {}, nodeArgs: string[] = []): Promise<RunningDaemon> {
+  const { proc, output, exited } = launchDaemon(tree, entry, env, nodeArgs);
   const deadline = Date.now() + 30_000;
   while (!output().includes('NanoKimi is running')) {
     if (proc.exitCode !== null || Date.now() > deadline) {
@@ -33,8 +36,8 @@ export async function spawnDaemon(tree: TestTree, entry: string, env: Record<str
 }
 
 /** Spawns `entry` without waiting for anything: for tests of what happens while the daemon starts. */
-export function launchDaemon(tree: TestTree, entry: string, env: Record<string, string> = {}): RunningDaemon {
-  const proc = spawn(process.execPath, [path.join(repoRoot, entry), ...(entry.endsWith('cli.ts') ? ['start'] : [])], {
+export function launchDaemon(tree: TestTree, entry: string, env: Record<string, string> = {}, nodeArgs: string[] = []): RunningDaemon {
+  const proc = spawn(process.execPath, [...nodeArgs, path.join(repoRoot, entry), ...(entry.endsWith('cli.ts') ? ['start'] : [])], {
     cwd: tree.root,
     env: { PATH: process.env.PATH ?? '', HOME: tree.root, DATA_DIR: tree.dataDir, GROUPS_DIR: tree.groupsDir,
       LOG_LEVEL: 'info', ASSISTANT_NAME: 'Kai', TZ: 'UTC', LOG_FILE: path.join(tree.root, 'logs', 'nanokimi.log'), ...env },

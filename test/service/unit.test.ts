@@ -17,7 +17,7 @@ describe('systemd/nanokimi.service', () => {
   it('loads the project .env, runs from the project, and starts the daemon with Node', () => {
     expect(s.EnvironmentFile).toBe(path.join(repoRoot, '.env'));
     expect(s.WorkingDirectory).toBe(repoRoot);
-    expect(s.ExecStart).toMatch(new RegExp(`^/\\S+/node --max-semi-space-size=4 ${repoRoot.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}/src/cli\\.ts start$`));
+    expect(s.ExecStart).toMatch(new RegExp(`^/\\S+/node --max-semi-space-size=4 --optimize-for-size ${repoRoot.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}/src/cli\\.ts start$`));
     expect(s.Restart).toBe('on-failure');
     expect(Number(s.RestartSec)).toBeGreaterThan(0);
     expect(unit).toContain('WantedBy=default.target');
@@ -61,6 +61,8 @@ describe('systemd/nanokimi.service', () => {
     expect(res.stderr).toContain(`retrieving transpile cache for StrippedTypeScript file://${repoRoot}/src/cli/start.ts...success`);
     expect(res.stderr).toContain(`retrieving transpile cache for StrippedTypeScript file://${repoRoot}/src/daemon.ts...success`);
     expect(res.stderr.match(/no transpile cache for .*/g) ?? []).toEqual([]);
+    // V8's flags are part of the cache's key: filled with other flags than the unit's, none of it would be used.
+    expect(res.stderr).toContain(`V8 code cache for ESM file://${repoRoot}/src/daemon.ts was accepted`);
     fs.rmSync(cacheHome, { recursive: true });
   });
 

@@ -4,7 +4,9 @@
  * local channel, and the daemon killed (-9) and restarted in the middle. Prints messages in, answers
  * out, lost, answered twice, the latency from a message to the answer that covers it, the daemon's
  * peak memory and the database size, and the host's own share: a message to the daemon's "stored", an
- * agent's answer file to the chat, and the daemon's CPU time per message. What waited on a restart
+ * agent's answer file to the chat (both as the terminals see them, their own delays included), the
+ * same inside the daemon (from its reading a message to stored, from an answer file to its reply
+ * queued: the issue's "host overhead"), and the daemon's CPU time per message. What waited on a restart
  * (sent, or answered, before its terminal had reconnected to the new daemon) is counted apart from
  * the steady state. Passes or fails nothing.
  * Run: `node bench/load.ts [messages] [groups] [restarts] [pause-ms]` (default 10000 50 2, and a pause of
@@ -31,7 +33,7 @@ stores.db.close();
 
 const service = serviceNode();
 const env = { ...service.env, NODE_OPTIONS: process.env.LOAD_NODE_OPTIONS ?? '', FILE_AGENT_PROCESS: '1', FILE_AGENT_REPLY: 'timed', FILE_AGENT_DELAY_MS: AGENT_DELAY, AGENT_IDLE_SECONDS: '2', MAX_CONCURRENT_CONTAINERS: String(groupCount), LOG_LEVEL: 'warn',
-  NODE_COMPILE_CACHE: path.join(tree.root, 'node-compile-cache'), LOAD_START_MODULES: '1' };
+  NODE_COMPILE_CACHE: path.join(tree.root, 'node-compile-cache'), LOAD_START_MODULES: '1', LOAD_TIMINGS_FILE: path.join(tree.root, 'timings') };
 // As the unit runs it: from a compile cache filled before (scripts/warm-compile-cache.sh); here a
 // first start and stop fills it, since the fixture's graph is not quite `start`'s.
 const warming = await spawnDaemon(tree, 'test/fixtures/daemon-with-file-agent.ts', { ...env, LOG_LEVEL: 'info' }, service.nodeArgs);
@@ -98,6 +100,8 @@ const burst = 100;
 const restartAt = new Set(Array.from({ length: restarts }, (_, i) => Math.floor(((i + 1) * total) / (restarts + 1))));
 await waitFor('every terminal connected', () => connectedSince.every((c) => c !== null), 30_000);
 const started = performance.now();
+/** When a daemon was down (killed, until the next said it runs), epoch ms: an answer written then waited on the restart. */
+const down: [number, number][] = [];
 for (let i = 1; i <= total; i++) {
   const g = Math.floor(Math.random() * groupCount);
   const text = `${folders[g]}-m${i}`;
@@ -106,9 +110,11 @@ for (let i = 1; i <= total; i++) {
   if (i % burst === 0) await sleep(pauseMs ?? 50 + Math.random() * 150);
   if (restartAt.has(i)) {
     life++;
+    const killedAt = Date.now();
     daemon.proc.kill('SIGKILL');
     await daemon.exited;
     daemon = await spawnDaemon(tree, 'test/fixtures/daemon-with-file-agent.ts', { ...env, LOG_LEVEL: 'info' }, service.nodeArgs);
+    down.push([killedAt, Date.now()]);
   }
 }
 const allIn = performance.now();
@@ -123,7 +129,37 @@ const dbBytes = ['nanokimi.db', 'nanokimi.db-wal'].map((f) => path.join(tree.dat
 clients.forEach((c) => c.close());
 daemon.proc.kill('SIGTERM');
 await daemon.exited;
+const inside = insideTheDaemon();
 tree.cleanup();
+
+/**
+ * The host's share as the daemon itself saw it (no terminal in it): a message from the moment the
+ * daemon read it (its sent_at, whole milliseconds, so up to 1 ms more) to stored; an answer from
+ * its file's writing to its reply queued in the outbox. Times from the fixture's LOAD_TIMINGS_FILE.
+ */
+function insideTheDaemon() {
+  const stored = new Map<string, number>();
+  const queued = new Map<number, number>();
+  for (const line of fs.readFileSync(env.LOAD_TIMINGS_FILE, 'utf8').split('\n')) {
+    const [kind, key, t] = line.split(' ');
+    if (kind === 'stored') stored.set(key!, Number(t));
+    else if (kind === 'queued') queued.set(Number(key), Number(t));
+  }
+  const db = openDb(path.join(tree.dataDir, 'nanokimi.db'));
+  const toStoredInside: number[] = [];
+  for (const r of db.prepare('SELECT msg_id, sent_at FROM messages').all() as { msg_id: string; sent_at: number }[]) {
+    const t = stored.get(r.msg_id);
+    if (t !== undefined) toStoredInside.push(t - r.sent_at);
+  }
+  const toQueuedInside: number[] = [];
+  for (const r of db.prepare('SELECT id, text FROM outbox').all() as { id: number; text: string }[]) {
+    const written = Number(/^answered at (\d+):/.exec(r.text)?.[1]);
+    const t = queued.get(r.id);
+    if (t !== undefined && !down.some(([from, to]) => written >= from && written <= to)) toQueuedInside.push(t - written);
+  }
+  db.close();
+  return { toStoredInside, toQueuedInside };
+}
 
 const pct = (xs: number[], p: number) => { const s = [...xs].sort((a, b) => a - b); return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] ?? NaN; };
 console.log(`load: ${groupCount} groups, ${total} messages in bursts of ${burst} every ${pauseMs ?? '50-200'} ms, the daemon killed -9 and restarted ${restarts} times, agents answering after ${AGENT_DELAY} ms`);
@@ -137,6 +173,8 @@ console.log(`    message -> stored    p50 ${pct(toStored, 50).toFixed(1)} ms   p
 if (acrossRestart.length) console.log(`      across a restart   p50 ${pct(acrossRestart, 50).toFixed(0)} ms   p99 ${pct(acrossRestart, 99).toFixed(0)} ms (sent before a restart or before the terminal had reconnected: ${acrossRestart.length} messages, resent by the terminal)`);
 console.log(`    answer -> chat       p50 ${pct(answerToChat, 50).toFixed(1)} ms   p99 ${pct(answerToChat, 99).toFixed(1)} ms (answer file written, seen, queued, sent; ${answerToChat.length} answers)`);
 if (answerAcrossRestart.length) console.log(`      across a restart   p50 ${pct(answerAcrossRestart, 50).toFixed(0)} ms   p99 ${pct(answerAcrossRestart, 99).toFixed(0)} ms (written before the terminal had reconnected to a restarted daemon: ${answerAcrossRestart.length} answers)`);
+console.log(`    inside the daemon    message -> stored p50 ${pct(inside.toStoredInside, 50).toFixed(1)} ms   p99 ${pct(inside.toStoredInside, 99).toFixed(1)} ms (read from its socket, in the database; ${inside.toStoredInside.length} messages)`);
+console.log(`                         answer -> queued  p50 ${pct(inside.toQueuedInside, 50).toFixed(1)} ms   p99 ${pct(inside.toQueuedInside, 99).toFixed(1)} ms (answer file written, seen, its reply in the outbox; ${inside.toQueuedInside.length} answers)`);
 const cpuSeconds = [...cpuByPid.values()].reduce((a, b) => a + b, 0);
 console.log(`    daemon CPU           ${cpuSeconds.toFixed(1)} s in all, ${((cpuSeconds * 1000) / sentAt.size).toFixed(2)} ms per message (the file agents run in a process of their own)`);
 console.log(`  daemon peak RSS        ${(peakRss / 1024 / 1024).toFixed(0)} MB (the file agents not included)`);

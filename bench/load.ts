@@ -153,9 +153,10 @@ function insideTheDaemon() {
   }
   const toQueuedInside: number[] = [];
   for (const r of db.prepare('SELECT id, text FROM outbox').all() as { id: number; text: string }[]) {
+    // Only the agents' answers: a notice the daemon itself queued (to main, say) has no written time.
     const written = Number(/^answered at (\d+):/.exec(r.text)?.[1]);
     const t = queued.get(r.id);
-    if (t !== undefined && !down.some(([from, to]) => written >= from && written <= to)) toQueuedInside.push(t - written);
+    if (t !== undefined && Number.isFinite(written) && !down.some(([from, to]) => written >= from && written <= to)) toQueuedInside.push(t - written);
   }
   db.close();
   return { toStoredInside, toQueuedInside };

@@ -8,7 +8,7 @@ import type { Group, InboundMessage } from '../domain.ts';
 import { silentLogger } from '../logger.ts';
 import { openDb } from '../store/db.ts';
 import { createStores } from '../store/stores.ts';
-import { createRouter } from './router.ts';
+import { createRouter, type RouterDeps } from './router.ts';
 
 const family: Group = { folder: 'family', jid: 'fam@g.us', name: 'Family', requiresTrigger: true, isMain: false, container: {}, createdAt: 0,
   allowedSenders: ['15550001', '15550002'] };
@@ -158,33 +158,23 @@ describe('the router', () => {
     expect(order.slice(3).sort()).toEqual(['hand over family', 'hand over family', 'hand over main', 'sender told', 'sender told', 'sender told']);
   });
 
-  it('a stored message whose follow-up throws stays stored and acknowledged; the failure is logged and told', async () => {
+  // What a stored message sets off may fail; the message is stored and the channel told so all the same.
+  it.each<{ name: string; error: string; deps: Pick<RouterDeps, 'queue' | 'onWake'> }>([
+    { name: 'a follow-up that throws (the sender\'s reaction)', error: 'What a stored message sets off failed; it stays stored, and if it woke the assistant the next run answers it',
+      deps: { queue: { notify: () => undefined } as never, onWake: () => { throw new Error('reaction failed'); } } },
+    { name: 'a hand-over that failed', error: 'Could not hand a stored message to the agent; it is answered with the next run',
+      deps: { queue: { notify: () => { throw new Error('queue gone'); } } as never } },
+  ])('logs $name instead of failing the stored message back to the channel', async ({ error, deps }) => {
     const stores = createStores(openDb(':memory:'));
     stores.groups.insert(family);
     const errors: string[] = [];
     const log = Object.assign(Object.create(silentLogger()) as object, { error: (_o: unknown, msg: string) => { errors.push(msg); } }) as never;
     const events = createRecorder();
     const router = createRouter({ groups: stores.groups, messages: stores.messages, log, assistantName: 'Kai', emit: events.emit,
-      queue: { notify: () => undefined } as never, worker: { pipe: async () => false },
-      onWake: () => { throw new Error('reaction failed'); } });
+      worker: { pipe: async () => false }, ...deps });
     await expect(router.handle(m({ text: '@Kai hello' }))).resolves.toBeUndefined();
     await router.settled();
-    expect(errors).toEqual(['What a stored message sets off failed; it stays stored, and if it woke the assistant the next run answers it']);
-    expect(events.of('handed-over')).toEqual([{ type: 'handed-over', group: 'family', seq: 1, to: 'failed' }]);
-    expect(stores.messages.after('family', 0)).toHaveLength(1);
-  });
-
-  it('logs a hand-over that failed instead of failing the stored message back to the channel', async () => {
-    const stores = createStores(openDb(':memory:'));
-    stores.groups.insert(family);
-    const errors: string[] = [];
-    const log = Object.assign(Object.create(silentLogger()) as object, { error: (_o: unknown, msg: string) => { errors.push(msg); } }) as never;
-    const events = createRecorder();
-    const router = createRouter({ groups: stores.groups, messages: stores.messages, log, assistantName: 'Kai', emit: events.emit,
-      queue: { notify: () => { throw new Error('queue gone'); } } as never, worker: { pipe: async () => false } });
-    await expect(router.handle(m({ text: '@Kai hello' }))).resolves.toBeUndefined();
-    await router.settled();
-    expect(errors).toEqual(['Could not hand a stored message to the agent; it is answered with the next run']);
+    expect(errors).toEqual([error]);
     expect(events.of('handed-over')).toEqual([{ type: 'handed-over', group: 'family', seq: 1, to: 'failed' }]);
     expect(stores.messages.after('family', 0)).toHaveLength(1);
   });

@@ -38,6 +38,10 @@ function agent(memoryMb = 256) {
 let runIds = 0;
 /** Runs the probe for a group with a list of checks; returns how the run ended and what the probe reported. */
 async function probe(g: Group, checks: string[], then = 'exit', signal = new AbortController().signal, memoryMb?: number) {
+  // As the group worker does before every run (collectLeftovers): an input that a container removed
+  // before it read it left behind (the engine-gone test's) is not this run's; the probe would take it.
+  const inputDir = path.join(tree.dataDir, 'ipc', g.folder, 'input');
+  for (const f of fs.existsSync(inputDir) ? fs.readdirSync(inputDir) : []) fs.rmSync(path.join(inputDir, f));
   const req: AgentRunRequest = { runId: ++runIds, group: g, chatJid: g.jid, signal, sessionId: `s-${runIds}`,
     input: { type: 'messages', text: JSON.stringify({ checks, then }), fromSeq: 1, toSeq: 1 },
     ipcDir: path.join(tree.dataDir, 'ipc', g.folder) };

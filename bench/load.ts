@@ -33,7 +33,8 @@ stores.db.close();
 
 const service = serviceNode();
 const env = { ...service.env, NODE_OPTIONS: process.env.LOAD_NODE_OPTIONS ?? '', FILE_AGENT_PROCESS: '1', FILE_AGENT_REPLY: 'timed', FILE_AGENT_DELAY_MS: AGENT_DELAY, AGENT_IDLE_SECONDS: '2', MAX_CONCURRENT_CONTAINERS: String(groupCount), LOG_LEVEL: 'warn',
-  NODE_COMPILE_CACHE: path.join(tree.root, 'node-compile-cache'), LOAD_START_MODULES: '1', LOAD_TIMINGS_FILE: path.join(tree.root, 'timings') };
+  NODE_COMPILE_CACHE: path.join(tree.root, 'node-compile-cache'), LOAD_START_MODULES: '1', LOAD_TIMINGS_FILE: path.join(tree.root, 'timings'),
+  FILE_AGENT_PUBLISHED_LOG: path.join(tree.root, 'published') };
 // As the unit runs it: from a compile cache filled before (scripts/warm-compile-cache.sh); here a
 // first start and stop fills it, since the fixture's graph is not quite `start`'s.
 const warming = await spawnDaemon(tree, 'test/fixtures/daemon-with-file-agent.ts', { ...env, LOG_LEVEL: 'info' }, service.nodeArgs);
@@ -135,15 +136,17 @@ tree.cleanup();
 /**
  * The host's share as the daemon itself saw it (no terminal in it): a message from the moment the
  * daemon read it (its sent_at, whole milliseconds, so up to 1 ms more) to stored; an answer from
- * its file's writing to its reply queued in the outbox. Times from the fixture's LOAD_TIMINGS_FILE.
+ * the moment its file appeared in messages/ (the file agents' FILE_AGENT_PUBLISHED_LOG; the agent's
+ * writing and fsync before it are its own time) to its reply queued in the outbox. Times from the
+ * fixture's LOAD_TIMINGS_FILE.
  */
 function insideTheDaemon() {
   const stored = new Map<string, number>();
-  const queued = new Map<number, number>();
+  const queued = new Map<string, number>();
   for (const line of fs.readFileSync(env.LOAD_TIMINGS_FILE, 'utf8').split('\n')) {
     const [kind, key, t] = line.split(' ');
     if (kind === 'stored') stored.set(key!, Number(t));
-    else if (kind === 'queued') queued.set(Number(key), Number(t));
+    else if (kind === 'queued') queued.set(key!, Number(t));
   }
   const db = openDb(path.join(tree.dataDir, 'nanokimi.db'));
   const toStoredInside: number[] = [];
@@ -151,14 +154,15 @@ function insideTheDaemon() {
     const t = stored.get(r.msg_id);
     if (t !== undefined) toStoredInside.push(t - r.sent_at);
   }
-  const toQueuedInside: number[] = [];
-  for (const r of db.prepare('SELECT id, text FROM outbox').all() as { id: number; text: string }[]) {
-    // Only the agents' answers: a notice the daemon itself queued (to main, say) has no written time.
-    const written = Number(/^answered at (\d+):/.exec(r.text)?.[1]);
-    const t = queued.get(r.id);
-    if (t !== undefined && Number.isFinite(written) && !down.some(([from, to]) => written >= from && written <= to)) toQueuedInside.push(t - written);
-  }
   db.close();
+  const toQueuedInside: number[] = [];
+  for (const line of fs.readFileSync(env.FILE_AGENT_PUBLISHED_LOG, 'utf8').split('\n')) {
+    const [kind, key, at] = line.split(' ');
+    const published = Number(at);
+    const t = kind === 'published' ? queued.get(key!) : undefined;
+    // One that waited while a daemon was down (published before its kill or during its restart) is a restart's, not the host's.
+    if (t !== undefined && !down.some(([from, to]) => published <= to && t >= from)) toQueuedInside.push(t - published);
+  }
   return { toStoredInside, toQueuedInside };
 }
 
@@ -175,7 +179,7 @@ if (acrossRestart.length) console.log(`      across a restart   p50 ${pct(across
 console.log(`    answer -> chat       p50 ${pct(answerToChat, 50).toFixed(1)} ms   p99 ${pct(answerToChat, 99).toFixed(1)} ms (answer file written, seen, queued, sent; ${answerToChat.length} answers)`);
 if (answerAcrossRestart.length) console.log(`      across a restart   p50 ${pct(answerAcrossRestart, 50).toFixed(0)} ms   p99 ${pct(answerAcrossRestart, 99).toFixed(0)} ms (written before the terminal had reconnected to a restarted daemon: ${answerAcrossRestart.length} answers)`);
 console.log(`    inside the daemon    message -> stored p50 ${pct(inside.toStoredInside, 50).toFixed(1)} ms   p99 ${pct(inside.toStoredInside, 99).toFixed(1)} ms (read from its socket, in the database; ${inside.toStoredInside.length} messages)`);
-console.log(`                         answer -> queued  p50 ${pct(inside.toQueuedInside, 50).toFixed(1)} ms   p99 ${pct(inside.toQueuedInside, 99).toFixed(1)} ms (answer file written, seen, its reply in the outbox; ${inside.toQueuedInside.length} answers)`);
+console.log(`                         answer -> queued  p50 ${pct(inside.toQueuedInside, 50).toFixed(1)} ms   p99 ${pct(inside.toQueuedInside, 99).toFixed(1)} ms (answer file in messages/, seen, its reply in the outbox; ${inside.toQueuedInside.length} answers)`);
 const cpuSeconds = [...cpuByPid.values()].reduce((a, b) => a + b, 0);
 console.log(`    daemon CPU           ${cpuSeconds.toFixed(1)} s in all, ${((cpuSeconds * 1000) / sentAt.size).toFixed(2)} ms per message (the file agents run in a process of their own)`);
 console.log(`  daemon peak RSS        ${(peakRss / 1024 / 1024).toFixed(0)} MB (the file agents not included)`);

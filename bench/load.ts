@@ -6,13 +6,15 @@
  * peak memory and the database size, and the host's own share: a message to the daemon's "stored", an
  * agent's answer file to the chat (both as the terminals see them, their own delays included), the
  * same inside the daemon (from its reading a message to stored, from an answer file to its reply
- * queued: the issue's "host overhead"), and the daemon's CPU time per message. What waited on a restart
+ * queued: the issue's "host overhead"), the event loop (how busy the daemon's is, how late a timer fires in it
+ * and in a bare Node process beside it: the machine's own floor), and the daemon's CPU time per message. What waited on a restart
  * (sent, or answered, before its terminal had reconnected to the new daemon) is counted apart from
  * the steady state. Passes or fails nothing.
  * Run: `node bench/load.ts [messages] [groups] [restarts] [pause-ms]` (default 10000 50 2, and a pause of
  * 50-200 ms between bursts of 100: about 800 messages a second); LOAD_NODE_OPTIONS adds Node
  * options to the daemon (e.g. --heapsnapshot-signal=SIGUSR2 to look at its heap).
  */
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { connectChat, type ChatClient } from '../src/channels/local/client.ts';
@@ -101,6 +103,7 @@ const burst = 100;
 const restartAt = new Set(Array.from({ length: restarts }, (_, i) => Math.floor(((i + 1) * total) / (restarts + 1))));
 await waitFor('every terminal connected', () => connectedSince.every((c) => c !== null), 30_000);
 const started = performance.now();
+const probe = startLoopProbe();
 /** When a daemon was down (killed, until the next said it runs), epoch ms: an answer written then waited on the restart. */
 const down: [number, number][] = [];
 for (let i = 1; i <= total; i++) {
@@ -120,6 +123,8 @@ for (let i = 1; i <= total; i++) {
 }
 const allIn = performance.now();
 await waitFor('every message answered', () => [...sentAt.keys()].every((m) => answers.has(m)), 300_000).catch(() => undefined);
+const answeredAt = Date.now();
+const probed = await probe.stop();
 await sleep(3000); // a window for answers that would come twice
 const lost = [...sentAt.keys()].filter((m) => !answers.has(m)).length;
 const twice = [...answers.values()].filter((n) => n > 1).length;
@@ -134,6 +139,21 @@ const inside = insideTheDaemon();
 tree.cleanup();
 
 /**
+ * A bare Node process beside the daemon while the load runs, doing nothing but a 1 ms timer: how late
+ * that fires is the wait the machine itself (its two CPUs shared with the agents and the terminals)
+ * puts on any process's events, the floor under the daemon's own figures.
+ */
+function startLoopProbe(): { stop(): Promise<{ p99: number; max: number }> } {
+  const code = `const d = require('node:perf_hooks').monitorEventLoopDelay({ resolution: 1 }); d.enable(); setInterval(() => {}, 60000);
+    process.on('SIGTERM', () => { process.stdout.write(JSON.stringify({ p99: d.percentile(99) / 1e6, max: d.max / 1e6 })); process.exit(0); });`;
+  const child = spawn(process.execPath, ['-e', code], { stdio: ['ignore', 'pipe', 'inherit'] });
+  let out = '';
+  child.stdout.on('data', (b: Buffer) => { out += b; });
+  const exited = new Promise((r) => child.once('exit', r));
+  return { async stop() { child.kill('SIGTERM'); await exited; return JSON.parse(out) as { p99: number; max: number }; } };
+}
+
+/**
  * The host's share as the daemon itself saw it (no terminal in it): a message from the moment the
  * daemon read it (its sent_at, whole milliseconds, so up to 1 ms more) to stored; an answer from
  * the moment its file appeared in messages/ (the file agents' FILE_AGENT_PUBLISHED_LOG; the agent's
@@ -143,11 +163,19 @@ tree.cleanup();
 function insideTheDaemon() {
   const stored = new Map<string, number>();
   const queued = new Map<string, number>();
+  /** Each daemon process's latest event-loop line up to the last answer, and how many it wrote (its life, in quarter seconds). */
+  const loops = new Map<string, { busy: number; p99: number; max: number; lines: number }>();
   for (const line of fs.readFileSync(env.LOAD_TIMINGS_FILE, 'utf8').split('\n')) {
-    const [kind, key, t] = line.split(' ');
+    const [kind, key, t, ...rest] = line.split(' ');
     if (kind === 'stored') stored.set(key!, Number(t));
     else if (kind === 'queued') queued.set(key!, Number(t));
+    else if (kind === 'loop' && Number(t) <= answeredAt) {
+      const [busy, p99, max] = rest.map(Number);
+      loops.set(key!, { busy: busy!, p99: p99!, max: max!, lines: (loops.get(key!)?.lines ?? 0) + 1 });
+    }
   }
+  // The longest-lived process: the steady state, not a warm-up start or a life cut short by a kill.
+  const loop = [...loops.values()].sort((a, b) => b.lines - a.lines)[0];
   const db = openDb(path.join(tree.dataDir, 'nanokimi.db'));
   const toStoredInside: number[] = [];
   for (const r of db.prepare('SELECT msg_id, sent_at FROM messages').all() as { msg_id: string; sent_at: number }[]) {
@@ -163,7 +191,7 @@ function insideTheDaemon() {
     // One that waited while a daemon was down (published before its kill or during its restart) is a restart's, not the host's.
     if (t !== undefined && !down.some(([from, to]) => published <= to && t >= from)) toQueuedInside.push(t - published);
   }
-  return { toStoredInside, toQueuedInside };
+  return { toStoredInside, toQueuedInside, loop };
 }
 
 const pct = (xs: number[], p: number) => { const s = [...xs].sort((a, b) => a - b); return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] ?? NaN; };
@@ -180,6 +208,8 @@ console.log(`    answer -> chat       p50 ${pct(answerToChat, 50).toFixed(1)} ms
 if (answerAcrossRestart.length) console.log(`      across a restart   p50 ${pct(answerAcrossRestart, 50).toFixed(0)} ms   p99 ${pct(answerAcrossRestart, 99).toFixed(0)} ms (written before the terminal had reconnected to a restarted daemon: ${answerAcrossRestart.length} answers)`);
 console.log(`    inside the daemon    message -> stored p50 ${pct(inside.toStoredInside, 50).toFixed(1)} ms   p99 ${pct(inside.toStoredInside, 99).toFixed(1)} ms (read from its socket, in the database; ${inside.toStoredInside.length} messages)`);
 console.log(`                         answer -> queued  p50 ${pct(inside.toQueuedInside, 50).toFixed(1)} ms   p99 ${pct(inside.toQueuedInside, 99).toFixed(1)} ms (answer file in messages/, seen, its reply in the outbox; ${inside.toQueuedInside.length} answers)`);
+if (inside.loop) console.log(`    event loop           the daemon's busy ${(inside.loop.busy * 100).toFixed(0)} % of the time; a 1 ms timer in it fires late by p99 ${inside.loop.p99.toFixed(1)} ms, at most ${inside.loop.max.toFixed(0)} ms (its longest-lived process)`);
+console.log(`                         in a bare Node process beside it, p99 ${probed.p99.toFixed(1)} ms, at most ${probed.max.toFixed(0)} ms (the machine's own wait, under everything above)`);
 const cpuSeconds = [...cpuByPid.values()].reduce((a, b) => a + b, 0);
 console.log(`    daemon CPU           ${cpuSeconds.toFixed(1)} s in all, ${((cpuSeconds * 1000) / sentAt.size).toFixed(2)} ms per message (the file agents run in a process of their own)`);
 console.log(`  daemon peak RSS        ${(peakRss / 1024 / 1024).toFixed(0)} MB (the file agents not included)`);

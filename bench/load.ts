@@ -143,14 +143,15 @@ tree.cleanup();
  * that fires is the wait the machine itself (its two CPUs shared with the agents and the terminals)
  * puts on any process's events, the floor under the daemon's own figures.
  */
-function startLoopProbe(): { stop(): Promise<{ p99: number; max: number }> } {
+function startLoopProbe(): { stop(): Promise<{ p99: number; max: number } | null> } {
   const code = `const d = require('node:perf_hooks').monitorEventLoopDelay({ resolution: 1 }); d.enable(); setInterval(() => {}, 60000);
     process.on('SIGTERM', () => { process.stdout.write(JSON.stringify({ p99: d.percentile(99) / 1e6, max: d.max / 1e6 })); process.exit(0); });`;
   const child = spawn(process.execPath, ['-e', code], { stdio: ['ignore', 'pipe', 'inherit'] });
   let out = '';
   child.stdout.on('data', (b: Buffer) => { out += b; });
   const exited = new Promise((r) => child.once('exit', r));
-  return { async stop() { child.kill('SIGTERM'); await exited; return JSON.parse(out) as { p99: number; max: number }; } };
+  // A probe that died early (its error is on stderr) leaves the figure out, not the whole run.
+  return { async stop() { child.kill('SIGTERM'); await exited; try { return JSON.parse(out) as { p99: number; max: number }; } catch { return null; } } };
 }
 
 /**
@@ -209,7 +210,7 @@ if (answerAcrossRestart.length) console.log(`      across a restart   p50 ${pct(
 console.log(`    inside the daemon    message -> stored p50 ${pct(inside.toStoredInside, 50).toFixed(1)} ms   p99 ${pct(inside.toStoredInside, 99).toFixed(1)} ms (read from its socket, in the database; ${inside.toStoredInside.length} messages)`);
 console.log(`                         answer -> queued  p50 ${pct(inside.toQueuedInside, 50).toFixed(1)} ms   p99 ${pct(inside.toQueuedInside, 99).toFixed(1)} ms (answer file in messages/, seen, its reply in the outbox; ${inside.toQueuedInside.length} answers)`);
 if (inside.loop) console.log(`    event loop           the daemon's busy ${(inside.loop.busy * 100).toFixed(0)} % of the time; a 1 ms timer in it fires late by p99 ${inside.loop.p99.toFixed(1)} ms, at most ${inside.loop.max.toFixed(0)} ms (its longest-lived process)`);
-console.log(`                         in a bare Node process beside it, p99 ${probed.p99.toFixed(1)} ms, at most ${probed.max.toFixed(0)} ms (the machine's own wait, under everything above)`);
+if (probed) console.log(`                         in a bare Node process beside it, p99 ${probed.p99.toFixed(1)} ms, at most ${probed.max.toFixed(0)} ms (the machine's own wait, under everything above)`);
 const cpuSeconds = [...cpuByPid.values()].reduce((a, b) => a + b, 0);
 console.log(`    daemon CPU           ${cpuSeconds.toFixed(1)} s in all, ${((cpuSeconds * 1000) / sentAt.size).toFixed(2)} ms per message (the file agents run in a process of their own)`);
 console.log(`  daemon peak RSS        ${(peakRss / 1024 / 1024).toFixed(0)} MB (the file agents not included)`);

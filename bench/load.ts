@@ -6,10 +6,10 @@
  * peak memory and the database size, and the host's own share: a message to the daemon's "stored", an
  * agent's answer file to the chat (both as the terminals see them, their own delays included), the
  * same inside the daemon (from its reading a message to stored, from an answer file to its reply
- * queued: the issue's "host overhead"), the event loop (how busy the daemon's is, how late a timer fires in it
- * and in a bare Node process beside it: the machine's own floor), and the daemon's CPU time per message. What waited on a restart
- * (sent, or answered, before its terminal had reconnected to the new daemon) is counted apart from
- * the steady state. Passes or fails nothing.
+ * queued: the issue's "host overhead"), the event loop (how busy the daemon's is, how late a timer
+ * fires in it and in a bare Node process beside it: the machine's own floor), and the daemon's CPU
+ * time per message. What waited on a restart (sent, or answered, before its terminal had reconnected
+ * to the new daemon) is counted apart from the steady state. Passes or fails nothing.
  * Run: `node bench/load.ts [messages] [groups] [restarts] [pause-ms]` (default 10000 50 2, and a pause of
  * 50-200 ms between bursts of 100: about 800 messages a second); LOAD_NODE_OPTIONS adds Node
  * options to the daemon (e.g. --heapsnapshot-signal=SIGUSR2 to look at its heap).
@@ -140,7 +140,7 @@ tree.cleanup();
 
 /**
  * A bare Node process beside the daemon while the load runs, doing nothing but a 1 ms timer: how late
- * that fires is the wait the machine itself (its two CPUs shared with the agents and the terminals)
+ * that fires is the wait the machine itself (its CPUs shared with the agents and the terminals)
  * puts on any process's events, the floor under the daemon's own figures.
  */
 function startLoopProbe(): { stop(): Promise<{ p99: number; max: number } | null> } {

@@ -149,7 +149,8 @@ function startLoopProbe(): { stop(): Promise<{ p99: number; max: number } | null
   const child = spawn(process.execPath, ['-e', code], { stdio: ['ignore', 'pipe', 'inherit'] });
   let out = '';
   child.stdout.on('data', (b: Buffer) => { out += b; });
-  const exited = new Promise((r) => child.once('exit', r));
+  // 'close', not 'exit': the figure is on stdout, which may still be draining when the process exits.
+  const exited = new Promise((r) => child.once('close', r));
   // A probe that died early (its error is on stderr) leaves the figure out, not the whole run.
   return { async stop() { child.kill('SIGTERM'); await exited; try { return JSON.parse(out) as { p99: number; max: number }; } catch { return null; } } };
 }

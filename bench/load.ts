@@ -1,15 +1,16 @@
 /**
  * @module Load and soak: the real daemon process (with the file agent: answers after a random delay,
- * through the same IPC files a container writes, from a process of its own as containers are), 50 groups, 10,000 messages in bursts through the
- * local channel, and the daemon killed (-9) and restarted in the middle. Prints messages in, answers
- * out, lost, answered twice, the latency from a message to the answer that covers it, the daemon's
- * peak memory and the database size, and the host's own share: a message to the daemon's "stored", an
- * agent's answer file to the chat (both as the terminals see them, their own delays included), the
- * same inside the daemon (from its reading a message to stored, from an answer file to its reply
- * queued: the issue's "host overhead"), the event loop (how busy the daemon's is, how late a timer
- * fires in it and in a bare Node process beside it: the machine's own floor), and the daemon's CPU
- * time per message. What waited on a restart (sent, or answered, before its terminal had reconnected
- * to the new daemon) is counted apart from the steady state. Passes or fails nothing.
+ * through the same IPC files a container writes, from a process of its own as containers are), 50
+ * groups, 10,000 messages in bursts through the local channel, and the daemon killed (-9) and
+ * restarted in the middle. Prints messages in, answers out, lost, answered twice, the latency from a
+ * message to the answer that covers it, the daemon's peak memory and the database size, and the
+ * host's own share: a message to the daemon's "stored", an agent's answer file to the chat (both as
+ * the terminals see them, their own delays included), the same inside the daemon (from its reading a
+ * message to stored, from an answer file to its reply queued: the issue's "host overhead"; and in how
+ * few bursts, or moments, the slowest 1 % of each came), the event loop (how busy the daemon's is,
+ * how late a timer fires in it and in a bare Node process beside it: the machine's own floor), and
+ * the daemon's CPU time per message. What waited on a restart (sent, or answered, before its terminal
+ * had reconnected to the new daemon) is counted apart from the steady state. Passes or fails nothing.
  * Run: `node bench/load.ts [messages] [groups] [restarts] [pause-ms]` (default 10000 50 2, and a pause of
  * 50-200 ms between bursts of 100: about 800 messages a second); LOAD_NODE_OPTIONS adds Node
  * options to the daemon (e.g. --heapsnapshot-signal=SIGUSR2 to look at its heap).
@@ -180,20 +181,33 @@ function insideTheDaemon() {
   const loop = [...loops.values()].sort((a, b) => b.lines - a.lines)[0];
   const db = openDb(path.join(tree.dataDir, 'nanokimi.db'));
   const toStoredInside: number[] = [];
-  for (const r of db.prepare('SELECT msg_id, sent_at FROM messages').all() as { msg_id: string; sent_at: number }[]) {
+  /** Each message's burst (its number in the text, `<folder>-m<i>`), beside its time: where the tail comes from. */
+  const byBurst: { burst: number; ms: number }[] = [];
+  for (const r of db.prepare('SELECT msg_id, sent_at, text FROM messages').all() as { msg_id: string; sent_at: number; text: string }[]) {
     const t = stored.get(r.msg_id);
-    if (t !== undefined) toStoredInside.push(t - r.sent_at);
+    if (t === undefined) continue;
+    toStoredInside.push(t - r.sent_at);
+    byBurst.push({ burst: Math.ceil(Number(/-m(\d+)$/.exec(r.text)?.[1]) / burst), ms: t - r.sent_at });
   }
   db.close();
+  const slowest = byBurst.sort((a, b) => b.ms - a.ms).slice(0, Math.ceil(byBurst.length / 100));
+  const tailBursts = new Set(slowest.map((m) => m.burst)).size;
   const toQueuedInside: number[] = [];
+  const answerTimes: { at: number; ms: number }[] = [];
   for (const line of fs.readFileSync(env.FILE_AGENT_PUBLISHED_LOG, 'utf8').split('\n')) {
     const [kind, key, at] = line.split(' ');
     const published = Number(at);
     const t = kind === 'published' ? queued.get(key!) : undefined;
     // One that waited while a daemon was down (published before its kill or during its restart) is a restart's, not the host's.
-    if (t !== undefined && !down.some(([from, to]) => published <= to && t >= from)) toQueuedInside.push(t - published);
+    if (t !== undefined && !down.some(([from, to]) => published <= to && t >= from)) {
+      toQueuedInside.push(t - published);
+      answerTimes.push({ at: t, ms: t - published });
+    }
   }
-  return { toStoredInside, toQueuedInside, loop };
+  // The slowest 1 % of answers, by when they were queued: how many separate moments (20 ms apart or more) they came in.
+  const slowAnswers = answerTimes.sort((a, b) => b.ms - a.ms).slice(0, Math.ceil(answerTimes.length / 100)).map((a) => a.at).sort((a, b) => a - b);
+  const answerStalls = slowAnswers.filter((at, i) => i === 0 || at - slowAnswers[i - 1]! >= 20).length;
+  return { toStoredInside, toQueuedInside, loop, tailBursts, slowest: slowest.length, answerStalls, slowAnswers: slowAnswers.length };
 }
 
 const pct = (xs: number[], p: number) => { const s = [...xs].sort((a, b) => a - b); return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] ?? NaN; };
@@ -210,6 +224,7 @@ console.log(`    answer -> chat       p50 ${pct(answerToChat, 50).toFixed(1)} ms
 if (answerAcrossRestart.length) console.log(`      across a restart   p50 ${pct(answerAcrossRestart, 50).toFixed(0)} ms   p99 ${pct(answerAcrossRestart, 99).toFixed(0)} ms (written before the terminal had reconnected to a restarted daemon: ${answerAcrossRestart.length} answers)`);
 console.log(`    inside the daemon    message -> stored p50 ${pct(inside.toStoredInside, 50).toFixed(1)} ms   p99 ${pct(inside.toStoredInside, 99).toFixed(1)} ms (read from its socket, in the database; ${inside.toStoredInside.length} messages)`);
 console.log(`                         answer -> queued  p50 ${pct(inside.toQueuedInside, 50).toFixed(1)} ms   p99 ${pct(inside.toQueuedInside, 99).toFixed(1)} ms (answer file in messages/, seen, its reply in the outbox; ${inside.toQueuedInside.length} answers)`);
+console.log(`                         the slowest 1 % of messages (${inside.slowest}) came in ${inside.tailBursts} of the ${Math.ceil(total / burst)} bursts; the slowest 1 % of answers (${inside.slowAnswers}) were queued at ${inside.answerStalls} moments (20 ms or more apart)`);
 if (inside.loop) console.log(`    event loop           the daemon's busy ${(inside.loop.busy * 100).toFixed(0)} % of the time; a 1 ms timer in it fires late by p99 ${inside.loop.p99.toFixed(1)} ms, at most ${inside.loop.max.toFixed(0)} ms (its longest-lived process)`);
 if (probed) console.log(`                         in a bare Node process beside it, p99 ${probed.p99.toFixed(1)} ms, at most ${probed.max.toFixed(0)} ms (the machine's own wait, under everything above)`);
 const cpuSeconds = [...cpuByPid.values()].reduce((a, b) => a + b, 0);

@@ -180,32 +180,28 @@ function insideTheDaemon() {
   // The longest-lived process: the steady state, not a warm-up start or a life cut short by a kill.
   const loop = [...loops.values()].sort((a, b) => b.lines - a.lines)[0];
   const db = openDb(path.join(tree.dataDir, 'nanokimi.db'));
-  const toStoredInside: number[] = [];
-  /** Each message's burst (its number in the text, `<folder>-m<i>`), beside its time: where the tail comes from. */
-  const byBurst: { burst: number; ms: number }[] = [];
+  /** Each message's time, and its burst (its number in the text, `<folder>-m<i>`): where the tail comes from. */
+  const storedInside: { burst: number; ms: number }[] = [];
   for (const r of db.prepare('SELECT msg_id, sent_at, text FROM messages').all() as { msg_id: string; sent_at: number; text: string }[]) {
     const t = stored.get(r.msg_id);
-    if (t === undefined) continue;
-    toStoredInside.push(t - r.sent_at);
-    byBurst.push({ burst: Math.ceil(Number(/-m(\d+)$/.exec(r.text)?.[1]) / burst), ms: t - r.sent_at });
+    if (t !== undefined) storedInside.push({ burst: Math.ceil(Number(/-m(\d+)$/.exec(r.text)?.[1]) / burst), ms: t - r.sent_at });
   }
   db.close();
-  const slowest = byBurst.sort((a, b) => b.ms - a.ms).slice(0, Math.ceil(byBurst.length / 100));
+  const toStoredInside = storedInside.map((m) => m.ms);
+  const slowest = storedInside.sort((a, b) => b.ms - a.ms).slice(0, Math.ceil(storedInside.length / 100));
   const tailBursts = new Set(slowest.map((m) => m.burst)).size;
-  const toQueuedInside: number[] = [];
-  const answerTimes: { at: number; ms: number }[] = [];
+  /** Each answer's time, and when it was queued. */
+  const queuedInside: { at: number; ms: number }[] = [];
   for (const line of fs.readFileSync(env.FILE_AGENT_PUBLISHED_LOG, 'utf8').split('\n')) {
     const [kind, key, at] = line.split(' ');
     const published = Number(at);
     const t = kind === 'published' ? queued.get(key!) : undefined;
     // One that waited while a daemon was down (published before its kill or during its restart) is a restart's, not the host's.
-    if (t !== undefined && !down.some(([from, to]) => published <= to && t >= from)) {
-      toQueuedInside.push(t - published);
-      answerTimes.push({ at: t, ms: t - published });
-    }
+    if (t !== undefined && !down.some(([from, to]) => published <= to && t >= from)) queuedInside.push({ at: t, ms: t - published });
   }
+  const toQueuedInside = queuedInside.map((a) => a.ms);
   // The slowest 1 % of answers, by when they were queued: how many separate moments (20 ms apart or more) they came in.
-  const slowAnswers = answerTimes.sort((a, b) => b.ms - a.ms).slice(0, Math.ceil(answerTimes.length / 100)).map((a) => a.at).sort((a, b) => a - b);
+  const slowAnswers = queuedInside.sort((a, b) => b.ms - a.ms).slice(0, Math.ceil(queuedInside.length / 100)).map((a) => a.at).sort((a, b) => a - b);
   const answerStalls = slowAnswers.filter((at, i) => i === 0 || at - slowAnswers[i - 1]! >= 20).length;
   return { toStoredInside, toQueuedInside, loop, tailBursts, slowest: slowest.length, answerStalls, slowAnswers: slowAnswers.length };
 }
